@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext
+# A local install runs with DEBUG on; production sets DEBUG=false and the rest (README).
+export DEBUG ?= true
+
+.PHONY: run test venv dev-venv system-packages lint messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+dev-venv: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+run: venv
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	@echo "Open http://127.0.0.1:$${WEB_PORT:-8000}/ (Ctrl-C stops web, worker and beat)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+# Browser tests need Debian's chromium; PDFs need CJK fonts and poppler.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: dev-venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+test: system-packages dev-venv lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After changing user-visible strings: update the catalogue, translate, then compile.
+messages: dev-venv
+	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '$(VENV)/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '$(VENV)/*'
+
+clean:
+	rm -rf $(VENV) staticfiles var db.sqlite3

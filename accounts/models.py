@@ -1,0 +1,125 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    manager = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+        limit_choices_to={"role": Role.MANAGER},
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def reps(self):
+        """Sales reps, whether or not they are still with the company."""
+        return self.filter(role=Role.REP)
+
+    def current(self):
+        """People who have not left: they can log in and hold customers."""
+        return self.filter(is_active=True, departed_at__isnull=True)
+
+    def visible_to(self, user):
+        """The people whose customers and records `user` may see in full.
+
+        A rep sees their own; a manager their own and those of the teams they
+        lead; an admin everyone. Every per-record visibility rule in the other
+        apps is built on this one.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(Q(pk=user.pk) | Q(team__manager=user)).distinct()
+        return self.filter(pk=user.pk)
+
+
+class CrmUserManager(UserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.REP)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+
+    objects = CrmUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        # Chinese names read family name first, with no space: 王建国.
+        if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
+    def save(self, *args, **kwargs):
+        # The role is the single source of who may use the Django admin.
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
+        super().save(*args, **kwargs)
+
+    @property
+    def is_rep(self):
+        return self.role == Role.REP
+
+    @property
+    def is_manager(self):
+        return self.role == Role.MANAGER
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def has_departed(self):
+        return self.departed_at is not None
+
+    def mark_departed(self, when=None):
+        """Record that the person left: they can no longer log in.
+
+        Their customers are handled by the ownership rules (claims app).
+        """
+        self.departed_at = when or timezone.now()
+        self.is_active = False
+        self.save(update_fields=["departed_at", "is_active"])
+
+    mark_departed.alters_data = True

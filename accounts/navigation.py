@@ -1,0 +1,44 @@
+"""The main navigation: which entries each role sees.
+
+Apps add their entries here as they gain pages; the template only renders.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+
+
+EVERYONE = frozenset(Role.values)
+MANAGERS_AND_ADMINS = frozenset({Role.MANAGER, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home", EVERYONE),
+    NavItem(_("Team"), "accounts:team", MANAGERS_AND_ADMINS),
+    NavItem(_("Admin site"), "admin:index", ADMINS),
+]
+
+
+def role_of(user):
+    return Role.ADMIN if user.is_admin else user.role
+
+
+def nav_for(user, current_path=""):
+    role = role_of(user)
+    items = []
+    for item in NAV_ITEMS:
+        if role in item.roles:
+            url = reverse(item.url_name)
+            active = current_path == url if url == "/" else current_path.startswith(url)
+            items.append({"label": item.label, "url": url, "active": active})
+    return items

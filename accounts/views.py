@@ -1,0 +1,23 @@
+from django.http import Http404
+from django.shortcuts import render
+
+from .models import Team, User
+from .permissions import manager_required
+
+
+@manager_required
+def team(request):
+    """Members of the team a manager leads; admins may switch to any team."""
+    teams = Team.objects.select_related("manager")
+    if not request.user.is_admin:
+        teams = teams.filter(manager=request.user)
+    teams = list(teams)
+    team_id = request.GET.get("team")
+    if team_id:
+        selected = next((t for t in teams if str(t.pk) == team_id), None)
+        if selected is None:
+            raise Http404
+    else:
+        selected = teams[0] if teams else None
+    members = User.objects.filter(team=selected).order_by("role", "username") if selected else []
+    return render(request, "accounts/team.html", {"teams": teams, "selected": selected, "members": members})

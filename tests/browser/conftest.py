@@ -1,0 +1,48 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import missing_service
+
+# Playwright's sync API runs an event loop; Django's live-server tests touch the ORM from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        missing_service("needs Debian's chromium (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """A page factory: new_page(viewport, language) in a fresh browser context."""
+    contexts = []
+
+    def make(viewport=DESKTOP, language="en"):
+        context = browser.new_context(
+            viewport=viewport, base_url=live_server.url, locale="zh-CN" if language == "zh-hans" else "en-US"
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name):
+    """Keep a picture of what a person would see, for review (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)

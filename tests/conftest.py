@@ -1,0 +1,67 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import TeamFactory, UserFactory
+
+UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def missing_service(reason):
+    """Skip a test whose service is absent locally; under CI the absence is a failure."""
+    if UNDER_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        missing_service("needs PostgreSQL: set DATABASE_URL")
+    if request.node.get_closest_marker("redis"):
+        from tests.services import redis_available
+
+        if not redis_available():
+            missing_service("needs Redis: set REDIS_URL")
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory()
+
+
+@pytest.fixture
+def manager(team):
+    user = UserFactory(role="manager", team=team)
+    team.manager = user
+    team.save()
+    return user
+
+
+@pytest.fixture
+def rep(team, manager):
+    return UserFactory(role="rep", team=team)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role="admin")
+
+
+@pytest.fixture
+def rep_client(client, rep):
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
