@@ -24,6 +24,7 @@ ADMINS = frozenset({Role.ADMIN})
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", EVERYONE),
+    NavItem(_("Customers"), "crm:customer_list", EVERYONE),
     NavItem(_("Team"), "accounts:team", MANAGERS_AND_ADMINS),
     NavItem(_("Admin site"), "admin:index", ADMINS),
 ]

@@ -1,6 +1,78 @@
 from django.contrib import admin
 
-from .models import JobHeartbeat
+from .models import Contact, Customer, GradeChange, GradeRule, JobHeartbeat
+from .services import customer_save
+
+
+@admin.register(GradeRule)
+class GradeRuleAdmin(admin.ModelAdmin):
+    list_display = ["grade", "min_annual_purchases", "cadence_days", "onsite_interval_days"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "title", "buying_role", "phones", "is_primary"]
+
+
+class GradeChangeInline(admin.TabularInline):
+    """Grade history is append-only: shown, never edited here."""
+
+    model = GradeChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["changed_at", "changed_by", "from_grade", "to_grade", "is_override", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "grade", "status", "owner", "city", "annual_purchases", "next_follow_up_on"]
+    list_filter = ["grade", "status", "industry", "source", "relationship_level", "owner__team"]
+    search_fields = ["name", "name_normalized", "name_initials", "credit_code", "phone_numbers__number"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["referred_by", "owner", "created_by"]
+    readonly_fields = ["name_normalized", "created_at", "updated_at"]
+    inlines = [ContactInline, GradeChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the grade follows the facts and the change is recorded.
+        customer_save(customer=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Customers are marked lost, never deleted: their history is evidence.
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "customer", "title", "buying_role", "attitude", "influence", "is_primary"]
+    list_filter = ["buying_role", "attitude", "influence", "communication_style"]
+    search_fields = ["name", "customer__name", "phones", "email", "wechat"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(GradeChange)
+class GradeChangeAdmin(admin.ModelAdmin):
+    list_display = ["customer", "from_grade", "to_grade", "is_override", "changed_by", "changed_at"]
+    list_filter = ["to_grade", "is_override"]
+    search_fields = ["customer__name", "reason"]
+    list_select_related = ["customer", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(JobHeartbeat)

@@ -18,9 +18,7 @@ def make_celery_folders(sender, **kwargs):
     folders = [Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent]
     options = sender.conf.broker_transport_options or {}
     folders += [
-        Path(options[key])
-        for key in ("data_folder_in", "processed_folder", "control_folder")
-        if key in options
+        Path(options[key]) for key in ("data_folder_in", "processed_folder", "control_folder") if key in options
     ]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,461 @@
+import datetime
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from .normalize import normalize_name, normalize_phone, pinyin_keys, split_phones
+from .validators import clean_credit_code, validate_credit_code
+
+PHONE_SEPARATORS = re.compile(r"[,，;；、/\n]+")
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A: key account")
+    B = "B", _("B: developing")
+    C = "C", _("C: maintain")
+
+
+class Status(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active customer")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class Source(models.TextChoices):
+    EXHIBITION = "exhibition", _("Exhibition")
+    REFERRAL = "referral", _("Referral")
+    COLD_CALL = "cold_call", _("Cold call")
+    INBOUND = "inbound", _("Inbound enquiry")
+    EXISTING = "existing", _("Existing customer")
+
+
+class RelationshipLevel(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")
+    PRIORITY = "priority", _("Priority")
+    PARTNER = "partner", _("Partner")
+    STRATEGIC = "strategic", _("Strategic")
+
+
+class Industry(models.TextChoices):
+    AUTOMOTIVE = "automotive", _("Automotive parts")
+    MACHINERY = "machinery", _("General machinery")
+    MOLD = "mold", _("Moulds and dies")
+    AEROSPACE = "aerospace", _("Aerospace")
+    ELECTRONICS = "electronics", _("Electronics")
+    MEDICAL = "medical", _("Medical devices")
+    ENERGY = "energy", _("Energy equipment")
+    RAIL = "rail", _("Rail transport")
+    OTHER = "other", _("Other")
+
+
+class GradeRule(models.Model):
+    """One row per grade: what earns it and how often the customer is contacted (模板2)."""
+
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, primary_key=True)
+    min_annual_purchases = models.DecimalField(
+        _("minimum annual purchases (CNY)"), max_digits=14, decimal_places=0, default=0
+    )
+    cadence_days = models.PositiveSmallIntegerField(_("contact every (days)"), validators=[MinValueValidator(1)])
+    onsite_interval_days = models.PositiveSmallIntegerField(
+        _("on-site visit every (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for no on-site rule."),
+    )
+
+    DEFAULTS = {
+        Grade.A: {"min_annual_purchases": Decimal(1_000_000), "cadence_days": 7, "onsite_interval_days": 30},
+        Grade.B: {"min_annual_purchases": Decimal(300_000), "cadence_days": 14, "onsite_interval_days": None},
+        Grade.C: {"min_annual_purchases": Decimal(0), "cadence_days": 30, "onsite_interval_days": None},
+    }
+
+    class Meta:
+        ordering = ["grade"]
+        verbose_name = _("grade rule")
+        verbose_name_plural = _("grade policy")
+
+    def __str__(self):
+        return self.get_grade_display()
+
+    @classmethod
+    def policy(cls):
+        """The rules by grade, with the DOMAIN defaults for any grade an admin has not saved."""
+        rules = {rule.grade: rule for rule in cls.objects.all()}
+        for grade, defaults in cls.DEFAULTS.items():
+            rules.setdefault(grade, cls(grade=grade, **defaults))
+        return rules
+
+
+class CustomerQuerySet(models.QuerySet):
+    def pool(self):
+        """Customers nobody owns: the shared pool (公海)."""
+        return self.filter(owner__isnull=True)
+
+    def visible_to(self, user):
+        """Customers whose full card `user` may see: their people's customers and the pool."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        return self.filter(Q(owner__in=User.objects.visible_to(user)) | Q(owner__isnull=True))
+
+    def editable_by(self, user):
+        """Customers `user` may change: a rep their own; managers also their team's and the pool."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_rep:
+            return self.filter(owner=user)
+        return self.visible_to(user)
+
+    def overdue(self, today=None):
+        """Customers whose next follow-up date has passed."""
+        return self.filter(next_follow_up_on__lt=today or timezone.localdate())
+
+    def search(self, text):
+        """Match name (also normalized, pinyin and initials), credit code or phone."""
+        text = text.strip()
+        if not text:
+            return self
+        lowered = text.lower()
+        condition = Q(name__icontains=text) | Q(credit_code__istartswith=text)
+        normalized = normalize_name(text)
+        if normalized:
+            condition |= Q(name_normalized__contains=normalized)
+        if lowered.isascii() and lowered.isalpha():
+            condition |= Q(name_initials__startswith=lowered) | Q(name_pinyin__contains=lowered)
+        digits = normalize_phone(text)
+        if digits:
+            condition |= Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"), number__contains=digits))
+        return self.filter(condition)
+
+
+class Customer(models.Model):
+    name = models.CharField(_("company name"), max_length=200)
+    name_normalized = models.CharField(_("normalized name"), max_length=200, editable=False, db_index=True)
+    name_pinyin = models.CharField(max_length=400, editable=False, blank=True)
+    name_initials = models.CharField(max_length=200, editable=False, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, blank=True)
+    region = models.CharField(_("province / region"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phones = models.CharField(
+        _("phones"), max_length=255, blank=True, help_text=_("Several numbers separated by commas.")
+    )
+    website = models.URLField(_("website"), blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    annual_purchases = models.DecimalField(
+        _("estimated annual purchases (CNY)"),
+        max_digits=14,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    share_of_wallet = models.PositiveSmallIntegerField(
+        _("share of wallet (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Our share of the customer's equipment spend."),
+    )
+    relationship_level = models.CharField(
+        _("relationship level"),
+        max_length=20,
+        choices=RelationshipLevel.choices,
+        default=RelationshipLevel.ORDINARY,
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROSPECT)
+    is_strategic = models.BooleanField(_("strategic partner (industry leader)"), default=False)
+    is_high_growth = models.BooleanField(_("high-growth potential"), default=False)
+    man_money = models.BooleanField(_("money: can buy"), default=False)
+    man_authority = models.BooleanField(_("authority: we reach the decider"), default=False)
+    man_need = models.BooleanField(_("need: has a real need"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.C)
+    grade_overridden = models.BooleanField(_("grade set by a manager"), default=False)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="customer_unique_credit_code",
+                violation_error_message=_("A customer with this credit code is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share_of_wallet__isnull=True) | Q(share_of_wallet__lte=100),
+                name="customer_share_of_wallet_percent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "grade"]),
+            models.Index(fields=["next_follow_up_on"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.credit_code = clean_credit_code(self.credit_code)
+        self.name_normalized = normalize_name(self.name)
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
+        super().save(*args, **kwargs)
+        self.sync_phone_numbers()
+
+    def sync_phone_numbers(self):
+        """Keep the searchable phone numbers in step with the free-text field."""
+        numbers = split_phones(self.phones)
+        CustomerPhone.objects.filter(customer=self).exclude(number__in=numbers).delete()
+        CustomerPhone.objects.bulk_create(
+            [CustomerPhone(customer=self, number=number) for number in numbers], ignore_conflicts=True
+        )
+
+    sync_phone_numbers.alters_data = True
+
+    @property
+    def phones_list(self):
+        """The phone numbers as typed, one per entry, for display and tap-to-call."""
+        return [part.strip() for part in PHONE_SEPARATORS.split(self.phones) if part.strip()]
+
+    @property
+    def is_overdue(self):
+        return self.next_follow_up_on is not None and self.next_follow_up_on < timezone.localdate()
+
+    # --- grading -----------------------------------------------------------
+
+    def suggested_grade(self, policy=None):
+        """The grade the facts earn (模板2): amount thresholds, or A for strategic / high-growth."""
+        policy = policy or GradeRule.policy()
+        if self.is_strategic or self.is_high_growth:
+            return Grade.A
+        amount = self.annual_purchases or 0
+        if amount >= policy[Grade.A].min_annual_purchases:
+            return Grade.A
+        if amount >= policy[Grade.B].min_annual_purchases:
+            return Grade.B
+        return Grade.C
+
+    @property
+    def grade_differs_from_suggestion(self):
+        return self.grade != self.suggested_grade()
+
+    # --- qualification and strategy ------------------------------------------
+
+    HIGH_SHARE_OF_WALLET = 50  # percent: above this we already have most of their spend
+
+    @property
+    def man_score(self):
+        return sum([self.man_money, self.man_authority, self.man_need])
+
+    @property
+    def man_verdict(self):
+        """The MAN rule (客户开发): all three ideal, two work on the third, none stop."""
+        missing = [
+            label
+            for label, present in [
+                (_("money"), self.man_money),
+                (_("authority"), self.man_authority),
+                (_("need"), self.man_need),
+            ]
+            if not present
+        ]
+        if not missing:
+            return "ideal", _("Ideal target: money, authority and need are all there.")
+        if len(missing) == 1:
+            return "develop", _("Keep in contact and work on the missing one: %(missing)s.") % {"missing": missing[0]}
+        if len(missing) == 2:
+            return "nurture", _("Only one of three: nurture it, but do not over-invest.")
+        return "stop", _("None of money, authority or need: stop spending time here.")
+
+    @property
+    def quadrant(self):
+        """The attack/defend view (攻守模型), or None while purchases or share are unknown."""
+        if self.annual_purchases is None or self.share_of_wallet is None:
+            return None
+        high_power = self.is_strategic or self.annual_purchases >= GradeRule.DEFAULTS[Grade.A]["min_annual_purchases"]
+        high_share = self.share_of_wallet >= self.HIGH_SHARE_OF_WALLET
+        if high_power:
+            return ("defend", _("Defend")) if high_share else ("attack", _("Attack"))
+        return ("maintain", _("Maintain")) if high_share else ("let_go", _("Consider letting go"))
+
+    def role_coverage(self, contacts):
+        """Which of the four buying roles `contacts` cover, in the order the manuals list them."""
+        present = {contact.buying_role for contact in contacts}
+        return [(role, role.label, role in present) for role in BuyingRole.influencers()]
+
+    def missing_key_roles(self, contacts):
+        present = {contact.buying_role for contact in contacts}
+        return [role.label for role in (BuyingRole.DECISION_MAKER, BuyingRole.COACH) if role not in present]
+
+    def schedule_from_cadence(self, policy=None):
+        """Next follow-up from the grade cadence, counted from the last contact (or registration)."""
+        policy = policy or GradeRule.policy()
+        start = self.last_contact_on or timezone.localdate(self.created_at)
+        self.next_follow_up_on = start + datetime.timedelta(days=policy[self.grade].cadence_days)
+
+
+class CustomerPhone(models.Model):
+    """A customer's phone number, normalized, for duplicate checks and search by phone."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phone_numbers")
+    number = models.CharField(max_length=20, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "number"], name="customer_phone_unique")]
+
+    def __str__(self):
+        return self.number
+
+
+class GradeChange(models.Model):
+    """Append-only record of every grade a customer was given, by whom and why."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="grade_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    from_grade = models.CharField(max_length=1, choices=Grade.choices, blank=True)
+    to_grade = models.CharField(max_length=1, choices=Grade.choices)
+    is_override = models.BooleanField(default=False)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+
+    def __str__(self):
+        return f"{self.customer}: {self.from_grade or '-'} → {self.to_grade}"
+
+
+class BuyingRole(models.TextChoices):
+    USER = "user", _("User")
+    COACH = "coach", _("Coach")
+    TECHNICAL = "technical", _("Technical gatekeeper")
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    OTHER = "other", _("Other")
+
+    @classmethod
+    def influencers(cls):
+        """The four buying influences every big deal has (四类购买影响者)."""
+        return [cls.DECISION_MAKER, cls.TECHNICAL, cls.USER, cls.COACH]
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class Influence(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class CommunicationStyle(models.TextChoices):
+    DRIVER = "driver", _("Driver")
+    ANALYTICAL = "analytical", _("Analytical")
+    EXPRESSIVE = "expressive", _("Expressive")
+    AMIABLE = "amiable", _("Amiable")
+
+
+COMMUNICATION_ADVICE = {
+    CommunicationStyle.DRIVER: _("Be brief and lead with the benefits."),
+    CommunicationStyle.ANALYTICAL: _("Bring facts, logic and details."),
+    CommunicationStyle.EXPRESSIVE: _("Build the relationship and share the vision."),
+    CommunicationStyle.AMIABLE: _("Offer safety and reassurance."),
+}
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    phones = models.CharField(_("phones"), max_length=255, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=100, blank=True)
+    buying_role = models.CharField(
+        _("buying role"), max_length=20, choices=BuyingRole.choices, default=BuyingRole.OTHER
+    )
+    attitude = models.CharField(_("attitude to us"), max_length=20, choices=Attitude.choices, blank=True)
+    influence = models.CharField(_("influence"), max_length=10, choices=Influence.choices, blank=True)
+    communication_style = models.CharField(
+        _("communication style"), max_length=20, choices=CommunicationStyle.choices, blank=True
+    )
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_primary=True),
+                name="contact_one_primary_per_customer",
+                violation_error_message=_("This customer already has a primary contact."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def communication_advice(self):
+        return COMMUNICATION_ADVICE.get(self.communication_style, "")
 
 
 class JobHeartbeat(models.Model):

@@ -3,10 +3,28 @@ from django.urls import include, path
 
 from . import views
 
+customer_patterns = (
+    [
+        path("", views.customer_list, name="customer_list"),
+        path("new/", views.customer_create, name="customer_create"),
+        path("export.<str:file_format>", views.customer_export, name="customer_export"),
+        path("suggest/", views.customer_suggest, name="customer_suggest"),
+        path("<int:pk>/", views.customer_detail, name="customer_detail"),
+        path("<int:pk>/edit/", views.customer_update, name="customer_update"),
+        path("<int:pk>/grade/", views.customer_set_grade, name="customer_set_grade"),
+        path("<int:pk>/dossier.pdf", views.customer_dossier, name="customer_dossier"),
+        path("<int:pk>/contacts/new/", views.contact_form, name="contact_create"),
+        path("<int:pk>/contacts/<int:contact_pk>/edit/", views.contact_form, name="contact_update"),
+        path("<int:pk>/contacts/<int:contact_pk>/delete/", views.contact_delete, name="contact_delete"),
+    ],
+    "crm",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.switch_language, name="set_language"),
+    path("customers/", include(customer_patterns)),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,13 +1,28 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+from django_htmx.http import reswap, retarget
 
 from accounts.models import Team, User
+from accounts.permissions import manager_required
 
-from .models import JobHeartbeat
+from . import exports
+from .filters import CustomerFilter
+from .forms import ContactForm, CustomerForm, GradeOverrideForm
+from .models import Contact, Customer, Grade, GradeRule, JobHeartbeat
+from .pdf import render_pdf
+from .services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
+
+PAGE_SIZE = 25
 
 
 def home(request):
@@ -34,3 +49,164 @@ def healthz(request):
 
 # The language switch must work on the login page too.
 switch_language = login_not_required(set_language)
+
+
+def filtered_customers(request):
+    customers = Customer.objects.visible_to(request.user).select_related("owner")
+    return CustomerFilter(request.GET or None, queryset=customers, user=request.user)
+
+
+def customer_list(request):
+    customer_filter = filtered_customers(request)
+    customers = customer_filter.qs
+    if not customers.query.order_by:
+        customers = customers.order_by("name", "pk")
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = customers.order_by().aggregate(
+        total=Count("pk"), **{f"grade_{g}": Count("pk", filter=Q(grade=g)) for g in Grade.values}
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "crm/customer_list.html",
+        {
+            "filter": customer_filter,
+            "page": page,
+            "counts": counts,
+            "grade_counts": [(g, counts[f"grade_{g}"]) for g in Grade.values],
+            "querystring": query.urlencode(),
+            "can_export": request.user.is_manager or request.user.is_admin,
+        },
+    )
+
+
+@manager_required
+def customer_export(request, file_format):
+    customers = filtered_customers(request).qs.select_related("owner", "referred_by")
+    return exports.customer_export_response(customers, file_format)
+
+
+def customer_suggest(request):
+    """htmx: <option>s for the customer-name datalist."""
+    text = request.GET.get("referred_by") or request.GET.get("q", "")
+    names = []
+    if len(text.strip()) >= 2:
+        names = Customer.objects.visible_to(request.user).search(text).values_list("name", flat=True)[:10]
+    return render(request, "crm/partials/customer_suggestions.html", {"names": names})
+
+
+def _visible_customer(request, pk):
+    return get_object_or_404(
+        Customer.objects.visible_to(request.user).select_related("owner__team", "referred_by", "created_by"),
+        pk=pk,
+    )
+
+
+def _editable_customer(request, pk):
+    customer = _visible_customer(request, pk)
+    if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return customer
+
+
+def customer_card_context(request, customer):
+    contacts = list(customer.contacts.all())
+    policy = GradeRule.policy()
+    suggested = customer.suggested_grade(policy)
+    user = request.user
+    return {
+        "customer": customer,
+        "contacts": contacts,
+        "coverage": customer.role_coverage(contacts),
+        "missing_roles": customer.missing_key_roles(contacts),
+        "suggested_grade": suggested,
+        "grade_rule": policy[customer.grade],
+        "man_verdict": customer.man_verdict,
+        "quadrant": customer.quadrant,
+        "grade_changes": customer.grade_changes.select_related("changed_by")[:20],
+        "can_edit": not user.is_rep or customer.owner_id == user.pk,
+        "can_set_grade": user.is_manager or user.is_admin,
+        "grade_form": GradeOverrideForm(initial={"grade": customer.grade}),
+    }
+
+
+def customer_detail(request, pk):
+    customer = _visible_customer(request, pk)
+    return render(request, "crm/customer_detail.html", customer_card_context(request, customer))
+
+
+def customer_create(request):
+    form = CustomerForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        customer = form.save(commit=False)
+        if request.user.is_rep:
+            customer.owner = request.user
+        customer_save(customer=customer, actor=request.user)
+        messages.success(request, _("Customer “%(name)s” registered.") % {"name": customer.name})
+        return redirect("crm:customer_detail", pk=customer.pk)
+    return render(request, "crm/customer_form.html", {"form": form})
+
+
+def customer_update(request, pk):
+    customer = _editable_customer(request, pk)
+    form = CustomerForm(request.POST or None, instance=customer, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        customer_save(customer=form.save(commit=False), actor=request.user)
+        messages.success(request, _("Changes saved."))
+        return redirect("crm:customer_detail", pk=customer.pk)
+    return render(request, "crm/customer_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@manager_required
+def customer_set_grade(request, pk):
+    customer = _visible_customer(request, pk)
+    if request.POST.get("follow_suggestion"):
+        customer_follow_suggested_grade(customer=customer, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The grade follows the suggestion again."))
+        return redirect("crm:customer_detail", pk=pk)
+    form = GradeOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            customer_override_grade(customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Grade set to %(grade)s.") % {"grade": form.cleaned_data["grade"]})
+            return redirect("crm:customer_detail", pk=pk)
+    context = customer_card_context(request, customer)
+    context["grade_form"] = form
+    return render(request, "crm/customer_detail.html", context, status=400)
+
+
+def contact_form(request, pk, contact_pk=None):
+    """Add or edit a contact; with htmx the form and the refreshed list are partials of the card."""
+    customer = _editable_customer(request, pk)
+    contact = get_object_or_404(Contact, pk=contact_pk, customer=customer) if contact_pk else Contact(customer=customer)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        contact_save(contact=form.save(commit=False))
+        if request.htmx:
+            response = render(request, "crm/partials/contacts.html", customer_card_context(request, customer))
+            return reswap(retarget(response, "#contacts"), "innerHTML")
+        messages.success(request, _("Contact saved."))
+        return redirect("crm:customer_detail", pk=pk)
+    template = "crm/partials/contact_form.html" if request.htmx else "crm/contact_form.html"
+    return render(request, template, {"form": form, "customer": customer, "contact": contact})
+
+
+@require_POST
+def contact_delete(request, pk, contact_pk):
+    customer = _editable_customer(request, pk)
+    get_object_or_404(Contact, pk=contact_pk, customer=customer).delete()
+    if request.htmx:
+        return render(request, "crm/partials/contacts.html", customer_card_context(request, customer))
+    messages.success(request, _("Contact removed."))
+    return redirect("crm:customer_detail", pk=pk)
+
+
+def customer_dossier(request, pk):
+    customer = _visible_customer(request, pk)
+    context = customer_card_context(request, customer)
+    return render_pdf(request, "crm/dossier_pdf.html", context, filename=f"dossier-{customer.pk}.pdf")

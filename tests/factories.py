@@ -28,3 +28,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Customer"
+
+    name = factory.Sequence(lambda n: f"青岛测试{n}号机械有限公司")
+    city = "青岛市"
+    region = "山东省"
+    phones = factory.Sequence(lambda n: f"0532-8{n:07d}")
+    owner = None
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Contact"
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    buying_role = "user"

@@ -63,11 +63,11 @@ def nav_labels(response):
 @pytest.mark.django_db
 def test_navigation_fits_each_role(client, rep, manager, admin_user):
     client.force_login(rep)
-    assert nav_labels(client.get(reverse("home"))) == ["Home"]
+    assert nav_labels(client.get(reverse("home"))) == ["Home", "Customers"]
     client.force_login(manager)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "Team"]
+    assert nav_labels(client.get(reverse("home"))) == ["Home", "Customers", "Team"]
     client.force_login(admin_user)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "Team", "Admin site"]
+    assert nav_labels(client.get(reverse("home"))) == ["Home", "Customers", "Team", "Admin site"]
 
 
 @pytest.mark.django_db

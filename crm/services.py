@@ -1,0 +1,106 @@
+"""Changes to customers that touch more than one row or leave a history."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .models import Contact, Customer, Grade, GradeChange, GradeRule
+
+
+def lock(model, pk):
+    """Fetch a row for update: concurrent changes to it wait for this transaction."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
+@transaction.atomic
+def customer_save(*, customer: Customer, actor: User) -> Customer:
+    """Save a new or edited customer; its grade follows the facts unless a manager set it."""
+    is_new = customer.pk is None
+    policy = GradeRule.policy()
+    previous_grade = None if is_new else Customer.objects.values_list("grade", flat=True).get(pk=customer.pk)
+    if is_new:
+        customer.created_by = actor
+        customer.grade = customer.suggested_grade(policy)
+    elif not customer.grade_overridden:
+        customer.grade = customer.suggested_grade(policy)
+    if is_new or customer.grade != previous_grade or customer.next_follow_up_on is None:
+        customer.schedule_from_cadence(policy)
+    customer.save()
+    if is_new:
+        GradeChange.objects.create(
+            customer=customer,
+            changed_by=actor,
+            to_grade=customer.grade,
+            reason=_("Suggested at registration from purchases and flags."),
+        )
+    elif customer.grade != previous_grade:
+        GradeChange.objects.create(
+            customer=customer,
+            changed_by=actor,
+            from_grade=previous_grade,
+            to_grade=customer.grade,
+            reason=_("Suggested from the changed purchases and flags."),
+        )
+    return customer
+
+
+@transaction.atomic
+def customer_override_grade(*, customer: Customer, grade: str, actor: User, reason: str) -> Customer:
+    """A manager sets the grade by hand; the reason is kept in the history."""
+    if not (actor.is_manager or actor.is_admin):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write why the grade differs from the suggestion.")})
+    if grade not in Grade.values:
+        raise ValidationError({"grade": _("Choose grade A, B or C.")})
+    customer = lock(Customer, customer.pk)
+    GradeChange.objects.create(
+        customer=customer,
+        changed_by=actor,
+        from_grade=customer.grade,
+        to_grade=grade,
+        is_override=True,
+        reason=reason,
+    )
+    if grade != customer.grade:
+        customer.grade = grade
+        customer.schedule_from_cadence()
+    customer.grade_overridden = True
+    customer.save(update_fields=["grade", "grade_overridden", "next_follow_up_on", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_follow_suggested_grade(*, customer: Customer, actor: User, reason: str = "") -> Customer:
+    """End a manual override: the grade goes back to what the facts suggest."""
+    if not (actor.is_manager or actor.is_admin):
+        raise PermissionDenied
+    customer = lock(Customer, customer.pk)
+    suggested = customer.suggested_grade()
+    GradeChange.objects.create(
+        customer=customer,
+        changed_by=actor,
+        from_grade=customer.grade,
+        to_grade=suggested,
+        reason=reason.strip() or _("Back to the suggested grade."),
+    )
+    if suggested != customer.grade:
+        customer.grade = suggested
+        customer.schedule_from_cadence()
+    customer.grade_overridden = False
+    customer.save(update_fields=["grade", "grade_overridden", "next_follow_up_on", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def contact_save(*, contact: Contact) -> Contact:
+    """Save a contact; making it primary takes the flag from the customer's other contacts."""
+    if contact.is_primary:
+        Contact.objects.filter(customer=contact.customer, is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False
+        )
+    contact.save()
+    return contact

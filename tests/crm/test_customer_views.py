@@ -1,0 +1,228 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from crm.models import BuyingRole, Customer, Grade
+from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def own(rep):
+    return CustomerFactory(name="青岛杰航机械有限公司", owner=rep, annual_purchases=Decimal(1_200_000), grade="A")
+
+
+@pytest.fixture
+def foreign(db):
+    return CustomerFactory(name="济南别人家有限公司", owner=UserFactory(team=TeamFactory()))
+
+
+class TestList:
+    def test_rep_lists_own_and_pool_only(self, rep_client, own, foreign):
+        pooled = CustomerFactory(owner=None)
+        response = rep_client.get(reverse("crm:customer_list"))
+        assert set(response.context["page"].object_list) == {own, pooled}
+        assert response.context["counts"]["total"] == 2
+
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            ({"grade": ["A"]}, ["own"]),
+            ({"grade": ["C"]}, ["pool"]),
+            ({"in_pool": "true"}, ["pool"]),
+            ({"q": "qdjh"}, ["own"]),
+            ({"status": "active"}, []),
+            ({"city": "青岛"}, ["own", "pool"]),
+        ],
+    )
+    def test_filters(self, rep_client, own, params, expected):
+        pooled = CustomerFactory(owner=None, name="烟台池中客户有限公司", grade="C")
+        names = {"own": own, "pool": pooled}
+        response = rep_client.get(reverse("crm:customer_list"), params)
+        assert set(response.context["page"].object_list) == {names[n] for n in expected}
+
+    def test_overdue_filter(self, rep_client, rep):
+        import datetime
+
+        from django.utils import timezone
+
+        late = CustomerFactory(owner=rep, next_follow_up_on=timezone.localdate() - datetime.timedelta(days=3))
+        on_time = CustomerFactory(owner=rep, next_follow_up_on=timezone.localdate())
+        assert list(rep_client.get(reverse("crm:customer_list"), {"overdue": "true"}).context["page"]) == [late]
+        assert list(rep_client.get(reverse("crm:customer_list"), {"overdue": "false"}).context["page"]) == [on_time]
+
+    def test_sort_by_purchases(self, manager_client, rep):
+        small = CustomerFactory(owner=rep, annual_purchases=Decimal(1))
+        big = CustomerFactory(owner=rep, annual_purchases=Decimal(9))
+        response = manager_client.get(reverse("crm:customer_list"), {"ordering": "-annual_purchases"})
+        assert list(response.context["page"]) == [big, small]
+
+    def test_query_count_constant(self, django_assert_num_queries, manager_client, rep):
+        CustomerFactory.create_batch(3, owner=rep)
+        with django_assert_num_queries(7) as small:
+            manager_client.get(reverse("crm:customer_list"))
+        CustomerFactory.create_batch(40, owner=rep)
+        with django_assert_num_queries(len(small.captured_queries)):
+            manager_client.get(reverse("crm:customer_list"), {"page": 2})
+
+
+class TestCard:
+    def test_shows_facts_coverage_and_verdict(self, rep_client, own):
+        ContactFactory(customer=own, buying_role=BuyingRole.USER, name="王车间")
+        response = rep_client.get(reverse("crm:customer_detail", args=[own.pk]))
+        page = response.content.decode()
+        assert "青岛杰航机械有限公司" in page and "王车间" in page
+        assert 'data-testid="role-warning"' in page
+        assert response.context["man_verdict"][0] == "stop"
+
+    def test_shows_suggested_when_it_differs(self, rep_client, own):
+        Customer.objects.filter(pk=own.pk).update(grade=Grade.C, grade_overridden=True)
+        response = rep_client.get(reverse("crm:customer_detail", args=[own.pk]))
+        assert 'data-testid="grade-differs"' in response.content.decode()
+
+    def test_other_reps_customer_is_404_and_leaks_nothing(self, rep_client, foreign):
+        for name in [
+            "crm:customer_detail",
+            "crm:customer_update",
+            "crm:customer_dossier",
+            "crm:contact_create",
+        ]:
+            response = rep_client.get(reverse(name, args=[foreign.pk]))
+            assert response.status_code == 404, name
+            assert foreign.name not in response.content.decode()
+
+    def test_teammates_customer_visible_to_manager_not_to_rep(self, client, manager, rep, team):
+        teammate_customer = CustomerFactory(owner=UserFactory(team=team))
+        client.force_login(rep)
+        assert client.get(reverse("crm:customer_detail", args=[teammate_customer.pk])).status_code == 404
+        client.force_login(manager)
+        assert client.get(reverse("crm:customer_detail", args=[teammate_customer.pk])).status_code == 200
+
+    def test_rep_may_view_but_not_edit_pool_customer(self, rep_client):
+        pooled = CustomerFactory(owner=None)
+        assert rep_client.get(reverse("crm:customer_detail", args=[pooled.pk])).status_code == 200
+        assert rep_client.get(reverse("crm:customer_update", args=[pooled.pk])).status_code == 403
+
+    def test_query_count_constant(self, django_assert_num_queries, rep_client, own):
+        ContactFactory(customer=own)
+        url = reverse("crm:customer_detail", args=[own.pk])
+        with django_assert_num_queries(6) as small:
+            rep_client.get(url)
+        ContactFactory.create_batch(15, customer=own)
+        for _ in range(10):
+            own.grade_changes.create(to_grade="B", reason="x")
+        with django_assert_num_queries(len(small.captured_queries)):
+            rep_client.get(url)
+
+
+class TestForms:
+    def test_rep_registers_customer_and_owns_it(self, rep_client, rep):
+        response = rep_client.post(
+            reverse("crm:customer_create"),
+            {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "relationship_level": "ordinary",
+             "status": "prospect", "annual_purchases": "350000"},
+        )  # fmt: skip
+        customer = Customer.objects.get(name="潍坊新客户有限公司")
+        assert response.status_code == 302
+        assert customer.owner == rep and customer.grade == Grade.B
+
+    def test_bad_credit_code_refused_and_input_kept(self, rep_client):
+        data = {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "credit_code": "91350100M000100Y44",
+                "relationship_level": "ordinary", "status": "prospect", "notes": "met at CIMT"}  # fmt: skip
+        response = rep_client.post(reverse("crm:customer_create"), data)
+        assert response.status_code == 200
+        assert not Customer.objects.exists()
+        page = response.content.decode()
+        assert "check digit" in page
+        assert "潍坊新客户有限公司" in page and "met at CIMT" in page
+
+    def test_referred_by_by_name(self, rep_client, own):
+        response = rep_client.post(
+            reverse("crm:customer_create"),
+            {"name": "介绍来的公司", "relationship_level": "ordinary", "status": "prospect",
+             "referred_by": "青岛杰航机械有限责任公司"},
+        )  # fmt: skip
+        assert response.status_code == 302
+        assert Customer.objects.get(name="介绍来的公司").referred_by == own
+
+    def test_referred_by_unknown_name_is_an_error(self, rep_client, foreign):
+        response = rep_client.post(
+            reverse("crm:customer_create"),
+            {"name": "介绍来的公司", "relationship_level": "ordinary", "status": "prospect",
+             "referred_by": foreign.name},
+        )  # fmt: skip
+        assert response.status_code == 200
+        assert "No customer you can see" in response.content.decode()
+
+    def test_manager_override_needs_reason(self, manager_client, own, rep):
+        url = reverse("crm:customer_set_grade", args=[own.pk])
+        response = manager_client.post(url, {"grade": "B", "reason": ""})
+        assert response.status_code == 400
+        own.refresh_from_db()
+        assert own.grade == "A"
+        response = manager_client.post(url, {"grade": "B", "reason": "Budget frozen this year"})
+        assert response.status_code == 302
+        own.refresh_from_db()
+        assert own.grade == "B" and own.grade_changes.first().reason == "Budget frozen this year"
+
+    def test_rep_cannot_override_grade(self, rep_client, own):
+        response = rep_client.post(reverse("crm:customer_set_grade", args=[own.pk]), {"grade": "C", "reason": "x"})
+        assert response.status_code == 403
+
+    def test_contact_added_with_htmx_returns_list(self, rep_client, own):
+        response = rep_client.post(
+            reverse("crm:contact_create", args=[own.pk]),
+            {"name": "李总", "buying_role": "decision_maker", "communication_style": "driver"},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+        assert response["HX-Retarget"] == "#contacts"
+        assert "Be brief and lead with the benefits." in response.content.decode()
+        assert own.contacts.get().name == "李总"
+
+    def test_contact_of_another_customer_not_reachable(self, rep_client, own, foreign):
+        contact = ContactFactory(customer=foreign)
+        url = reverse("crm:contact_update", args=[own.pk, contact.pk])
+        assert rep_client.get(url).status_code == 404
+        assert rep_client.post(reverse("crm:contact_delete", args=[own.pk, contact.pk])).status_code == 404
+
+
+class TestExport:
+    def test_rep_may_not_export(self, rep_client):
+        assert rep_client.get(reverse("crm:customer_export", args=["csv"])).status_code == 403
+
+    def test_csv_has_visible_filtered_rows_and_neutralises_formulas(self, manager_client, rep, foreign):
+        CustomerFactory(owner=rep, name='=HYPERLINK("http://x")', grade="C")
+        CustomerFactory(owner=rep, name="青岛A级客户", grade="A")
+        response = manager_client.get(reverse("crm:customer_export", args=["csv"]), {"grade": ["C"]})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0][1] == "Company name"
+        assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://x")']
+
+    def test_xlsx_contents(self, manager_client, rep):
+        CustomerFactory(owner=rep, name="青岛杰航机械有限公司", annual_purchases=Decimal(1_500_000))
+        response = manager_client.get(reverse("crm:customer_export", args=["xlsx"]))
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        values = list(sheet.iter_rows(values_only=True))
+        assert values[1][1] == "青岛杰航机械有限公司"
+        assert values[1][13] == 1_500_000
+
+    def test_unknown_format_404(self, manager_client):
+        assert manager_client.get(reverse("crm:customer_export", args=["pdf"])).status_code == 404
+
+
+def test_dossier_pdf_contains_chinese_text(rep_client, own):
+    ContactFactory(customer=own, name="王建国", buying_role=BuyingRole.DECISION_MAKER)
+    response = rep_client.get(reverse("crm:customer_dossier", args=[own.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = "".join("".join(page.extract_text().split()) for page in pages)  # table cells wrap lines
+    assert "青岛杰航机械有限公司" in text
+    assert "王建国" in text
