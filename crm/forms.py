@@ -44,7 +44,7 @@ def owner_choices(actor):
 
 class CustomerForm(forms.ModelForm):
     # A rep types "www.x.cn"; https is what company sites use today.
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Customer

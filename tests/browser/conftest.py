@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import missing_service
+from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop; Django's live-server tests touch the ORM from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -46,3 +47,18 @@ def screenshot(page, name):
     """Keep a picture of what a person would see, for review (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture
+def login(live_server):
+    """Log `user` in through the login page, in `language`."""
+
+    def log_in(page, user, language="en"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+
+    return log_in

@@ -1,0 +1,51 @@
+"""Every main page, for each role, in both languages, at phone and desktop width.
+
+A page that makes a phone scroll sideways is a failure; screenshots are kept for review.
+"""
+
+import pytest
+
+from crm.models import BuyingRole
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.factories import ContactFactory, CustomerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def customer(rep):
+    customer = CustomerFactory(
+        name="青岛杰航精密机械股份有限公司",
+        owner=rep,
+        annual_purchases=1_250_000,
+        share_of_wallet=20,
+        website="https://www.jiehang-precision-machinery.example.cn/products/cnc",
+        man_money=True,
+        man_need=True,
+    )
+    ContactFactory(customer=customer, name="王建国", title="总经理", buying_role=BuyingRole.DECISION_MAKER)
+    return customer
+
+
+def pages_for(role, customer):
+    pages = {"home": "/", "customers": "/customers/", "card": f"/customers/{customer.pk}/"}
+    if role == "rep":
+        pages["register"] = "/customers/new/"
+        pages["edit"] = f"/customers/{customer.pk}/edit/"
+    else:
+        pages["team"] = "/accounts/team/"
+    return pages
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("role", ["rep", "manager"])
+def test_pages_fit_the_screen(new_page, live_server, login, role, language, viewport, customer, request):
+    user = request.getfixturevalue(role)
+    page = new_page(viewport=viewport, language=language)
+    login(page, user, language)
+    for name, path in pages_for(role, customer).items():
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], f"{path} overflows"
+        screenshot(page, f"{role}-{name}-{language}-{viewport['width']}")
