@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Contact, Customer, GradeChange, GradeRule, JobHeartbeat
 from .services import customer_save
@@ -39,6 +40,7 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ["referred_by", "owner", "created_by"]
     readonly_fields = ["name_normalized", "created_at", "updated_at"]
     inlines = [ContactInline, GradeChangeInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         # Through the service, so the grade follows the facts and the change is recorded.

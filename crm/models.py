@@ -86,6 +86,15 @@ class GradeRule(models.Model):
     def __str__(self):
         return self.get_grade_display()
 
+    @property
+    def cadence_text(self):
+        if self.onsite_interval_days:
+            return _("Contact every %(days)s days; on-site visit every %(onsite)s days.") % {
+                "days": self.cadence_days,
+                "onsite": self.onsite_interval_days,
+            }
+        return _("Contact every %(days)s days.") % {"days": self.cadence_days}
+
     @classmethod
     def policy(cls):
         """The rules by grade, with the DOMAIN defaults for any grade an admin has not saved."""

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -110,6 +111,13 @@ def _editable_customer(request, pk):
     return customer
 
 
+def missing_roles_text(roles):
+    if not roles:
+        return ""
+    separator = pgettext("list separator", ", ")
+    return _("Not yet known: %(roles)s.") % {"roles": separator.join(str(role) for role in roles)}
+
+
 def customer_card_context(request, customer):
     contacts = list(customer.contacts.all())
     policy = GradeRule.policy()
@@ -119,7 +127,7 @@ def customer_card_context(request, customer):
         "customer": customer,
         "contacts": contacts,
         "coverage": customer.role_coverage(contacts),
-        "missing_roles": customer.missing_key_roles(contacts),
+        "missing_roles_text": missing_roles_text(customer.missing_key_roles(contacts)),
         "suggested_grade": suggested,
         "grade_rule": policy[customer.grade],
         "man_verdict": customer.man_verdict,

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import TeamFactory, UserFactory
 
@@ -24,6 +25,14 @@ def _require_services(request):
 
         if not redis_available():
             missing_service("needs Redis: set REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request in Chinese leaves its language active in the thread; start each test in English."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

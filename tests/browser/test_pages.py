@@ -39,7 +39,7 @@ def pages_for(role, customer):
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-@pytest.mark.parametrize("role", ["rep", "manager"])
+@pytest.mark.parametrize("role", ["rep", "manager", "admin_user"])
 def test_pages_fit_the_screen(new_page, live_server, login, role, language, viewport, customer, request):
     user = request.getfixturevalue(role)
     page = new_page(viewport=viewport, language=language)

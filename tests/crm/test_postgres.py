@@ -18,7 +18,9 @@ def test_trigram_indexes_exist_for_name_search():
 
 def test_database_collation_keeps_chinese_searchable():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = current_database()")
+        cursor.execute(
+            "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = current_database()"
+        )
         encoding, collation = cursor.fetchone()
     assert encoding == "UTF8"
     assert collation != "C", "trigram matching of Chinese finds nothing under the C locale"

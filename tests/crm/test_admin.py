@@ -1,0 +1,43 @@
+import pytest
+from django.urls import reverse
+
+from crm.models import Customer, GradeChange
+from crm.services import customer_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["crm_customer_changelist", "crm_contact_changelist", "crm_graderule_changelist", "crm_gradechange_changelist"],
+)
+def test_admin_lists_load(admin_client, url_name):
+    assert admin_client.get(reverse(f"admin:{url_name}"), {"q": "青岛"}).status_code == 200
+
+
+def test_grade_history_cannot_be_edited_or_deleted_in_admin(admin_client, admin_user):
+    customer = customer_save(customer=Customer(name="青岛历史有限公司"), actor=admin_user)
+    change = GradeChange.objects.get(customer=customer)
+    url = reverse("admin:crm_gradechange_change", args=[change.pk])
+    admin_client.post(url, {"reason": "rewritten", "to_grade": "A"})
+    assert (
+        admin_client.post(reverse("admin:crm_gradechange_delete", args=[change.pk]), {"post": "yes"}).status_code == 403
+    )
+    change.refresh_from_db()
+    assert change.reason != "rewritten"
+
+
+def test_customer_edited_in_admin_follows_grade_rules(admin_client, admin_user):
+    customer = customer_save(customer=Customer(name="青岛后台有限公司"), actor=admin_user)
+    response = admin_client.post(
+        reverse("admin:crm_customer_change", args=[customer.pk]),
+        {
+            "name": customer.name, "annual_purchases": "2000000", "relationship_level": "ordinary",
+            "status": "prospect", "grade": "C", "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+            "grade_changes-TOTAL_FORMS": "0", "grade_changes-INITIAL_FORMS": "1",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    customer.refresh_from_db()
+    assert customer.grade == "A"
+    assert customer.grade_changes.first().to_grade == "A"
