@@ -56,21 +56,7 @@ def customer_override_grade(*, customer: Customer, grade: str, actor: User, reas
         raise ValidationError({"reason": _("Write why the grade differs from the suggestion.")})
     if grade not in Grade.values:
         raise ValidationError({"grade": _("Choose grade A, B or C.")})
-    customer = lock(Customer, customer.pk)
-    GradeChange.objects.create(
-        customer=customer,
-        changed_by=actor,
-        from_grade=customer.grade,
-        to_grade=grade,
-        is_override=True,
-        reason=reason,
-    )
-    if grade != customer.grade:
-        customer.grade = grade
-        customer.schedule_from_cadence()
-    customer.grade_overridden = True
-    customer.save(update_fields=["grade", "grade_overridden", "next_follow_up_on", "updated_at"])
-    return customer
+    return _set_grade(customer=customer, grade=grade, overridden=True, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -78,19 +64,31 @@ def customer_follow_suggested_grade(*, customer: Customer, actor: User, reason: 
     """End a manual override: the grade goes back to what the facts suggest."""
     if not (actor.is_manager or actor.is_admin):
         raise PermissionDenied
+    return _set_grade(
+        customer=customer,
+        grade=None,
+        overridden=False,
+        actor=actor,
+        reason=reason.strip() or _("Back to the suggested grade."),
+    )
+
+
+def _set_grade(*, customer: Customer, grade: str | None, overridden: bool, actor: User, reason: str) -> Customer:
+    """Give the locked customer `grade` (None: the suggested one) and record it in the history."""
     customer = lock(Customer, customer.pk)
-    suggested = customer.suggested_grade()
+    grade = grade or customer.suggested_grade()
     GradeChange.objects.create(
         customer=customer,
         changed_by=actor,
         from_grade=customer.grade,
-        to_grade=suggested,
-        reason=reason.strip() or _("Back to the suggested grade."),
+        to_grade=grade,
+        is_override=overridden,
+        reason=reason,
     )
-    if suggested != customer.grade:
-        customer.grade = suggested
+    if grade != customer.grade:
+        customer.grade = grade
         customer.schedule_from_cadence()
-    customer.grade_overridden = False
+    customer.grade_overridden = overridden
     customer.save(update_fields=["grade", "grade_overridden", "next_follow_up_on", "updated_at"])
     return customer
 
