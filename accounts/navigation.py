@@ -23,7 +23,8 @@ MANAGERS_AND_ADMINS = frozenset({Role.MANAGER, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", EVERYONE),
+    NavItem(_("Home"), "home", MANAGERS_AND_ADMINS),
+    NavItem(_("My day"), "visits:day", EVERYONE),
     NavItem(_("Customers"), "crm:customer_list", EVERYONE),
     NavItem(_("Team"), "accounts:team", MANAGERS_AND_ADMINS),
     NavItem(_("Admin site"), "admin:index", ADMINS),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -153,6 +154,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_FOLDER / "beat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
+    "followup-sweep": {
+        "task": "visits.tasks.followup_sweep_task",
+        "schedule": crontab(
+            hour=env.int("FOLLOWUP_SWEEP_HOUR", default=6), minute=env.int("FOLLOWUP_SWEEP_MINUTE", default=30)
+        ),
+    },
     "heartbeat": {
         "task": "crm.tasks.heartbeat",
         "schedule": timedelta(seconds=env.int("HEARTBEAT_SECONDS", default=300)),

@@ -26,5 +26,6 @@ urlpatterns = [
     path("i18n/setlang/", views.switch_language, name="set_language"),
     path("customers/", include(customer_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("", include("visits.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,8 @@ PAGE_SIZE = 25
 def home(request):
     """Each role's start page; later apps give reps their day and managers their board."""
     user = request.user
+    if user.is_rep:
+        return redirect("visits:day")
     context = {}
     if user.is_admin:
         context["teams"] = Team.objects.select_related("manager").order_by("name")

@@ -6,7 +6,7 @@ from tests.factories import PASSWORD, TeamFactory, UserFactory
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url_name", ["home", "accounts:team", "accounts:password_change"])
+@pytest.mark.parametrize("url_name", ["home", "visits:day", "accounts:team", "accounts:password_change"])
 def test_pages_require_login(client, url_name):
     url = reverse(url_name)
     response = client.get(url)
@@ -27,7 +27,7 @@ def test_login_page_and_language_switch_work_anonymously(client):
 def test_login_then_logout(client, rep):
     response = client.post(reverse("accounts:login"), {"username": rep.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("home")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("visits:day")).status_code == 200
     client.post(reverse("accounts:logout"))
     assert client.get(reverse("home")).status_code == 302
 
@@ -63,11 +63,11 @@ def nav_labels(response):
 @pytest.mark.django_db
 def test_navigation_fits_each_role(client, rep, manager, admin_user):
     client.force_login(rep)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "Customers"]
+    assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers"]
     client.force_login(manager)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "Customers", "Team"]
+    assert nav_labels(client.get(reverse("home"))) == ["Home", "My day", "Customers", "Team"]
     client.force_login(admin_user)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "Customers", "Team", "Admin site"]
+    assert nav_labels(client.get(reverse("home"))) == ["Home", "My day", "Customers", "Team", "Admin site"]
 
 
 @pytest.mark.django_db

@@ -28,10 +28,11 @@ def customer(rep):
 
 
 def pages_for(role, customer):
-    pages = {"home": "/", "customers": "/customers/", "card": f"/customers/{customer.pk}/"}
+    pages = {"home": "/", "day": "/day/", "customers": "/customers/", "card": f"/customers/{customer.pk}/"}
     if role == "rep":
         pages["register"] = "/customers/new/"
         pages["edit"] = f"/customers/{customer.pk}/edit/"
+        pages["log"] = f"/customers/{customer.pk}/log/"
     else:
         pages["team"] = "/accounts/team/"
     return pages

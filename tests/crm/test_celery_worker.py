@@ -4,6 +4,7 @@ The worker is a separate process with its own connections, so the test data
 must be committed: these tests use transactional database access.
 """
 
+import datetime
 import os
 import subprocess
 import sys
@@ -102,3 +103,27 @@ def test_task_sent_through_redis_is_run_by_worker(tmp_path, settings):
         celery_app.conf.task_always_eager = previous
         log = stop(process, tmp_path)
     assert JobHeartbeat.objects.get(name="heartbeat").runs == 1, log[-3000:]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_followup_sweep_runs_on_a_real_worker(tmp_path):
+    from crm.models import Customer
+    from tests.factories import CustomerFactory, UserFactory
+    from visits.models import Reminder
+    from visits.tasks import followup_sweep_task
+
+    rep = UserFactory()
+    CustomerFactory.create_batch(3, owner=rep, grade="C", last_contact_on=datetime.date(2020, 1, 1))
+    process = start_worker(tmp_path, broker="redis", with_beat=False)
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        created = followup_sweep_task.delay().get(timeout=60)
+    finally:
+        celery_app.conf.task_always_eager = previous
+        log = stop(process, tmp_path)
+    assert created["cadence_C"] == 3, log[-3000:]
+    assert Reminder.objects.filter(customer__in=Customer.objects.all()).count() == 3
+    assert JobHeartbeat.objects.get(name="followup_sweep").runs == 1

@@ -109,14 +109,26 @@ class TestCard:
         assert rep_client.get(reverse("crm:customer_detail", args=[pooled.pk])).status_code == 200
         assert rep_client.get(reverse("crm:customer_update", args=[pooled.pk])).status_code == 403
 
-    def test_query_count_constant(self, django_assert_num_queries, rep_client, own):
+    def test_query_count_constant(self, django_assert_num_queries, rep_client, rep, own):
+        from django.utils import timezone
+
+        from visits.models import Visit
+
+        def add_visit():
+            Visit.objects.create(customer=own, author=rep, started_at=timezone.now(), discussion="x").contacts.set(
+                own.contacts.all()
+            )
+
         ContactFactory(customer=own)
+        add_visit()
         url = reverse("crm:customer_detail", args=[own.pk])
-        with django_assert_num_queries(6) as small:
+        # session, user, customer, contacts, grade policy, grade changes, visits (+ their objections and contacts)
+        with django_assert_num_queries(9) as small:
             rep_client.get(url)
         ContactFactory.create_batch(15, customer=own)
         for _ in range(10):
             own.grade_changes.create(to_grade="B", reason="x")
+            add_visit()
         with django_assert_num_queries(len(small.captured_queries)):
             rep_client.get(url)
 

@@ -1,0 +1,92 @@
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Layout, Row
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.forms import owner_choices
+
+from .models import ObjectionKind, Visit
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class VisitForm(forms.ModelForm):
+    """Quick log: the essentials first, the rest folded away for when there is time."""
+
+    objection_kind = forms.ChoiceField(
+        label=_("Objection type"), choices=[("", "—"), *ObjectionKind.choices], required=False
+    )
+    objection_text = forms.CharField(label=_("Objection raised"), required=False, max_length=255)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "method", "started_at", "contacts", "discussion", "next_step", "next_step_due", "ended_at", "purpose",
+            "needs", "commitments", "next_step_owner", "help_needed",
+        ]  # fmt: skip
+        widgets = {
+            "started_at": DATETIME_INPUT,
+            "ended_at": DATETIME_INPUT,
+            "next_step_due": forms.DateInput(attrs={"type": "date"}),
+            "contacts": forms.CheckboxSelectMultiple,
+            "discussion": forms.Textarea(attrs={"rows": 3}),
+            "needs": forms.Textarea(attrs={"rows": 2}),
+            "commitments": forms.Textarea(attrs={"rows": 2}),
+            "help_needed": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, customer, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        contacts = list(customer.contacts.all())
+        self.fields["contacts"].queryset = customer.contacts.all()
+        self.fields["next_step_owner"].queryset = owner_choices(actor)
+        if not self.instance.pk:
+            self.initial.setdefault("started_at", timezone.localtime().replace(second=0, microsecond=0))
+            self.initial.setdefault("contacts", [c.pk for c in contacts if c.is_primary])
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("method", css_class="col-6"), Column("started_at", css_class="col-6")),
+            "contacts",
+            "discussion",
+            Row(Column("next_step", css_class="col-md-8"), Column("next_step_due", css_class="col-md-4")),
+            HTML('<details class="mb-3"><summary class="mb-2">{% load i18n %}{% translate "More details" %}</summary>'),
+            Row(Column("ended_at", css_class="col-md-6"), Column("purpose", css_class="col-md-6")),
+            "needs",
+            Row(Column("objection_kind", css_class="col-md-4"), Column("objection_text", css_class="col-md-8")),
+            "commitments",
+            "next_step_owner",
+            "help_needed",
+            HTML("</details>"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("objection_text") and not cleaned.get("objection_kind"):
+            self.add_error("objection_kind", _("Say what kind of objection it was."))
+        started, ended = cleaned.get("started_at"), cleaned.get("ended_at")
+        if started and ended and ended < started:
+            self.add_error("ended_at", _("The end is before the start."))
+        if started and started > timezone.now() + datetime.timedelta(minutes=5):
+            self.add_error("started_at", _("A visit is logged after it happened, not before."))
+        if cleaned.get("next_step") and not cleaned.get("next_step_due"):
+            self.add_error("next_step_due", _("Give the next step a date."))
+        return cleaned
+
+    def objections(self):
+        text = self.cleaned_data.get("objection_text")
+        return [(self.cleaned_data["objection_kind"], text)] if text else []
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class SnoozeForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Pause for"), coerce=int, choices=[(30, _("30 days")), (60, _("60 days"))], initial=30
+    )
+    reason = forms.CharField(label=_("What the customer said"), max_length=255)

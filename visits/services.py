@@ -1,0 +1,130 @@
+"""Logging visits and keeping each customer's follow-up schedule and reminders in step."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from crm.models import Customer, GradeRule
+from crm.services import lock
+
+from .models import Method, Objection, Reminder, ReminderKind, ReminderState, Snooze, Visit
+
+THANK_YOU_DAYS = 1  # thank-you message within 24 hours of a first visit
+FIRST_PHONE_DAYS = 3  # then phone within 3 days if the customer has not answered
+
+# Which reminders a visit of each method settles.
+CLOSES = {
+    ReminderKind.CADENCE: set(Method.values),
+    ReminderKind.NEXT_STEP: set(Method.values),
+    ReminderKind.SNOOZE_ENDED: set(Method.values),
+    ReminderKind.ONSITE: {Method.ONSITE, Method.SHOWROOM},
+    ReminderKind.THANK_YOU: {Method.EMAIL, Method.WECHAT, Method.PHONE},
+    ReminderKind.PHONE_FOLLOW_UP: {Method.PHONE, Method.ONSITE, Method.VIDEO},
+}
+
+
+def next_follow_up(customer: Customer, *, policy=None, today=None) -> datetime.date:
+    """The earliest day the customer is owed contact: cadence, A's on-site rule, open reminders, pauses."""
+    policy = policy or GradeRule.policy()
+    rule = policy[customer.grade]
+    start = customer.last_contact_on or timezone.localdate(customer.created_at)
+    candidates = [start + datetime.timedelta(days=rule.cadence_days)]
+    if rule.onsite_interval_days:
+        last_onsite = customer.visits.filter(method__in=CLOSES[ReminderKind.ONSITE]).aggregate(day=Max("started_at"))
+        onsite_start = timezone.localdate(last_onsite["day"]) if last_onsite["day"] else start
+        candidates.append(onsite_start + datetime.timedelta(days=rule.onsite_interval_days))
+    earliest_open = customer.reminders.open().aggregate(day=Min("due_on"))["day"]
+    if earliest_open:
+        candidates.append(earliest_open)
+    due = min(candidates)
+    paused_until = customer.snoozes.filter(until__gt=today or timezone.localdate()).aggregate(day=Max("until"))["day"]
+    return max(due, paused_until) if paused_until else due
+
+
+@transaction.atomic
+def visit_log(*, visit: Visit, contacts=(), objections=()) -> Visit:
+    """Record a visit; the customer's dates, reminders and (first visit) thank-you rules follow at once."""
+    customer = lock(Customer, visit.customer_id)
+    is_first = not customer.visits.exists()
+    visit.full_clean(exclude=["contacts"])
+    visit.save()
+    visit.contacts.set([c for c in contacts if c.customer_id == customer.pk])
+    Objection.objects.bulk_create([Objection(visit=visit, kind=kind, text=text) for kind, text in objections if text])
+
+    visit_day = timezone.localdate(visit.started_at)
+    closable = [kind for kind, methods in CLOSES.items() if visit.method in methods]
+    customer.reminders.open().filter(kind__in=closable, due_on__lte=max(visit_day, timezone.localdate())).update(
+        state=ReminderState.DONE, closed_at=timezone.now(), closed_by_visit=visit
+    )
+    new_reminders = []
+    if visit.next_step and visit.next_step_due:
+        new_reminders.append(
+            Reminder(
+                customer=customer,
+                assignee=visit.next_step_owner or visit.author,
+                kind=ReminderKind.NEXT_STEP,
+                due_on=visit.next_step_due,
+                note=visit.next_step[:255],
+            )
+        )
+    if is_first and visit.method in (Method.ONSITE, Method.EXHIBITION, Method.SHOWROOM):
+        for kind, days in ((ReminderKind.THANK_YOU, THANK_YOU_DAYS), (ReminderKind.PHONE_FOLLOW_UP, FIRST_PHONE_DAYS)):
+            new_reminders.append(
+                Reminder(
+                    customer=customer, assignee=visit.author, kind=kind, due_on=visit_day + datetime.timedelta(days)
+                )
+            )
+    Reminder.objects.bulk_create(new_reminders, ignore_conflicts=True)
+
+    if customer.last_contact_on is None or visit_day > customer.last_contact_on:
+        customer.last_contact_on = visit_day
+    customer.next_follow_up_on = next_follow_up(customer)
+    customer.save(update_fields=["last_contact_on", "next_follow_up_on", "updated_at"])
+    return visit
+
+
+def visit_update(*, visit: Visit, actor: User, contacts=()) -> Visit:
+    if not visit.editable_by(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        visit.full_clean(exclude=["contacts"])
+        visit.save()
+        visit.contacts.set([c for c in contacts if c.customer_id == visit.customer_id])
+    return visit
+
+
+@transaction.atomic
+def reminder_dismiss(*, reminder: Reminder, actor: User, reason: str) -> Reminder:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this follow-up is not needed.")})
+    reminder = lock(Reminder, reminder.pk)
+    if reminder.state != ReminderState.OPEN:
+        return reminder
+    reminder.state = ReminderState.DISMISSED
+    reminder.dismissed_reason = reason
+    reminder.closed_at = timezone.now()
+    reminder.save(update_fields=["state", "dismissed_reason", "closed_at"])
+    return reminder
+
+
+@transaction.atomic
+def customer_snooze(*, customer: Customer, actor: User, days: int, reason: str) -> Snooze:
+    """ "Not now" (暂时不需要): pause follow-ups; the sweep reminds the owner when the pause ends."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write what the customer said.")})
+    customer = lock(Customer, customer.pk)
+    until = timezone.localdate() + datetime.timedelta(days=days)
+    snooze = Snooze.objects.create(customer=customer, until=until, reason=reason, created_by=actor)
+    customer.reminders.open().filter(due_on__lt=until).exclude(kind=ReminderKind.NEXT_STEP).update(
+        state=ReminderState.DISMISSED, dismissed_reason=reason[:255], closed_at=timezone.now()
+    )
+    customer.next_follow_up_on = next_follow_up(customer)
+    customer.save(update_fields=["next_follow_up_on", "updated_at"])
+    return snooze

@@ -1,0 +1,17 @@
+from django import template
+
+from visits.models import Visit
+
+register = template.Library()
+
+
+@register.inclusion_tag("visits/partials/timeline.html", takes_context=True)
+def visit_timeline(context, customer, limit=20):
+    """The customer's latest visits, newest first, for the card and the dossier."""
+    visits = (
+        Visit.objects.filter(customer=customer)
+        .select_related("author")
+        .prefetch_related("objections", "contacts")[:limit]
+    )
+    user = context["request"].user
+    return {"visits": [(visit, visit.editable_by(user)) for visit in visits], "customer": customer}
