@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import owner_choices
@@ -53,7 +54,7 @@ class VisitForm(forms.ModelForm):
             "contacts",
             "discussion",
             Row(Column("next_step", css_class="col-md-8"), Column("next_step_due", css_class="col-md-4")),
-            HTML('<details class="mb-3"><summary class="mb-2">{% load i18n %}{% translate "More details" %}</summary>'),
+            HTML(format_lazy('<details class="mb-3"><summary class="mb-2">{}</summary>', _("More details"))),
             Row(Column("ended_at", css_class="col-md-6"), Column("purpose", css_class="col-md-6")),
             "needs",
             Row(Column("objection_kind", css_class="col-md-4"), Column("objection_text", css_class="col-md-8")),
