@@ -33,10 +33,6 @@ class Team(models.Model):
 
 
 class UserQuerySet(models.QuerySet):
-    def reps(self):
-        """Sales reps, whether or not they are still with the company."""
-        return self.filter(role=Role.REP)
-
     def current(self):
         """People who have not left: they can log in and hold customers."""
         return self.filter(is_active=True, departed_at__isnull=True)

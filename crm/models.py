@@ -105,10 +105,6 @@ class GradeRule(models.Model):
 
 
 class CustomerQuerySet(models.QuerySet):
-    def pool(self):
-        """Customers nobody owns: the shared pool (公海)."""
-        return self.filter(owner__isnull=True)
-
     def visible_to(self, user):
         """Customers whose full card `user` may see: their people's customers and the pool."""
         if not user.is_authenticated or not user.is_active:
