@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -71,6 +72,13 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+    language = models.CharField(
+        _("language for emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Set by the language switch; empty means the site's default."),
+    )
 
     objects = CrmUserManager()
 
@@ -92,6 +100,10 @@ class User(AbstractUser):
         # The role is the single source of who may use the Django admin.
         self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
+
+    @property
+    def email_language(self):
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def is_rep(self):

@@ -6,6 +6,7 @@ Apps add their entries here as they gain pages; the template only renders.
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -16,6 +17,8 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset
+    # Dotted path of a function(user) -> int shown as a badge; by path, so accounts needs no other app.
+    count: str = ""
 
 
 EVERYONE = frozenset(Role.values)
@@ -24,8 +27,9 @@ ADMINS = frozenset({Role.ADMIN})
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", MANAGERS_AND_ADMINS),
-    NavItem(_("My day"), "visits:day", EVERYONE),
+    NavItem(_("My day"), "visits:day", EVERYONE, count="visits.navigation.due_count"),
     NavItem(_("Customers"), "crm:customer_list", EVERYONE),
+    NavItem(_("Escalations"), "visits:escalation_list", MANAGERS_AND_ADMINS, count="visits.navigation.escalated_count"),
     NavItem(_("Team"), "accounts:team", MANAGERS_AND_ADMINS),
     NavItem(_("Admin site"), "admin:index", ADMINS),
 ]
@@ -42,5 +46,6 @@ def nav_for(user, current_path=""):
         if role in item.roles:
             url = reverse(item.url_name)
             active = current_path == url if url == "/" else current_path.startswith(url)
-            items.append({"label": item.label, "url": url, "active": active})
+            count = import_string(item.count)(user) if item.count else None
+            items.append({"label": item.label, "url": url, "active": active, "count": count})
     return items

@@ -7,7 +7,7 @@ from .services import customer_save
 
 @admin.register(GradeRule)
 class GradeRuleAdmin(admin.ModelAdmin):
-    list_display = ["grade", "min_annual_purchases", "cadence_days", "onsite_interval_days"]
+    list_display = ["grade", "min_annual_purchases", "cadence_days", "onsite_interval_days", "escalate_after_days"]
 
     def has_delete_permission(self, request, obj=None):
         return False

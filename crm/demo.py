@@ -141,7 +141,7 @@ def seed(stdout):
             continue
         existing.add(name)
         amount = pick_amount(rng)
-        owner = None if index % 6 == 5 or not reps else reps[index % len(reps)]
+        owner = None if index % 7 == 3 or not reps else reps[index % len(reps)]  # one in seven in the pool
         created_at = timezone.now() - datetime.timedelta(days=rng.randrange(5, 700), hours=rng.randrange(0, 10))
         customer = Customer(
             name=name,

@@ -71,11 +71,31 @@ class GradeRule(models.Model):
         blank=True,
         help_text=_("Leave empty for no on-site rule."),
     )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("escalate to the manager after (days overdue)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+    )
 
     DEFAULTS = {
-        Grade.A: {"min_annual_purchases": Decimal(1_000_000), "cadence_days": 7, "onsite_interval_days": 30},
-        Grade.B: {"min_annual_purchases": Decimal(300_000), "cadence_days": 14, "onsite_interval_days": None},
-        Grade.C: {"min_annual_purchases": Decimal(0), "cadence_days": 30, "onsite_interval_days": None},
+        Grade.A: {
+            "min_annual_purchases": Decimal(1_000_000),
+            "cadence_days": 7,
+            "onsite_interval_days": 30,
+            "escalate_after_days": 3,
+        },
+        Grade.B: {
+            "min_annual_purchases": Decimal(300_000),
+            "cadence_days": 14,
+            "onsite_interval_days": None,
+            "escalate_after_days": 5,
+        },
+        Grade.C: {
+            "min_annual_purchases": Decimal(0),
+            "cadence_days": 30,
+            "onsite_interval_days": None,
+            "escalate_after_days": 7,
+        },
     }
 
     class Meta:

@@ -120,6 +120,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
+# Where emails and calendar feeds link to: the address reps open in their browser.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Celery -----------------------------------------------------------------
 # With REDIS_URL, Redis is broker and result store. Without it, a folder on disk
@@ -158,6 +160,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.followup_sweep_task",
         "schedule": crontab(
             hour=env.int("FOLLOWUP_SWEEP_HOUR", default=6), minute=env.int("FOLLOWUP_SWEEP_MINUTE", default=30)
+        ),
+    },
+    "followup-digest": {
+        "task": "visits.tasks.daily_digest_task",
+        "schedule": crontab(
+            hour=env.int("FOLLOWUP_DIGEST_HOUR", default=7), minute=env.int("FOLLOWUP_DIGEST_MINUTE", default=0)
         ),
     },
     "heartbeat": {

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,8 +51,14 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-# The language switch must work on the login page too.
-switch_language = login_not_required(set_language)
+@login_not_required  # the language switch must work on the login page too
+def switch_language(request):
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and request.method == "POST":
+        # Remembered for what is sent without a request: the daily digest email.
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response
 
 
 def filtered_customers(request):

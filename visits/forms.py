@@ -39,7 +39,7 @@ class VisitForm(forms.ModelForm):
             "help_needed": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, customer, actor, **kwargs):
+    def __init__(self, *args, customer, actor, correcting=False, **kwargs):
         super().__init__(*args, **kwargs)
         contacts = list(customer.contacts.all())
         self.fields["contacts"].queryset = customer.contacts.all()
@@ -63,6 +63,13 @@ class VisitForm(forms.ModelForm):
             "help_needed",
             HTML("</details>"),
         )
+        if correcting:
+            self.fields["correction_reason"] = forms.CharField(
+                label=_("Reason for the correction"),
+                max_length=255,
+                help_text=_("This log is past its edit window: the change and your reason are kept with it."),
+            )
+            self.helper.layout.insert(0, "correction_reason")
 
     def clean(self):
         cleaned = super().clean()

@@ -92,6 +92,10 @@ class Visit(models.Model):
             return True
         return self.author_id == user.pk and (now or timezone.now()) - self.logged_at <= EDIT_WINDOW
 
+    def needs_correction_reason(self, user, now=None):
+        """Anyone but the author within the window is correcting a record and must say why."""
+        return not (self.author_id == user.pk and (now or timezone.now()) - self.logged_at <= EDIT_WINDOW)
+
 
 class Objection(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="objections")
@@ -187,3 +191,71 @@ class Snooze(models.Model):
 
     def __str__(self):
         return f"{self.customer} → {self.until}"
+
+
+class VisitRevision(models.Model):
+    """What an edit changed in a visit log, kept for good: the log is a record reps are paid on."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="revisions")
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("edited by"), on_delete=models.PROTECT)
+    edited_at = models.DateTimeField(_("edited at"), default=timezone.now, editable=False)
+    reason = models.CharField(_("reason for the correction"), max_length=255, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, help_text=_("Field name: [before, after]."))
+
+    class Meta:
+        ordering = ["-edited_at", "-pk"]
+        verbose_name = _("visit revision")
+        verbose_name_plural = _("visit revisions")
+
+    def __str__(self):
+        return f"{self.visit} · {self.edited_by} · {timezone.localtime(self.edited_at):%Y-%m-%d %H:%M}"
+
+    def labelled_changes(self):
+        """(field label, before, after) in the reader's language."""
+        return [
+            (Visit._meta.get_field(name).verbose_name, before, after) for name, (before, after) in self.changes.items()
+        ]
+
+
+class Escalation(models.Model):
+    """A follow-up overdue long enough for the rep's manager to hear of it; once per reminder."""
+
+    reminder = models.OneToOneField(Reminder, on_delete=models.CASCADE, related_name="escalation")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("manager"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    created_at = models.DateTimeField(_("escalated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+
+    def __str__(self):
+        return f"{self.reminder} → {self.manager}"
+
+
+class DailyDigest(models.Model):
+    """One email per person per day. The row is claimed before sending, so two workers never both send it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_and_day")]
+
+    def __str__(self):
+        return f"{self.user} · {self.day}"
+
+
+class CalendarFeed(models.Model):
+    """A rep's private calendar address. The token is the only key, so revoking means a new token."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user}"

@@ -12,7 +12,7 @@ from accounts.models import User
 from crm.models import Customer, GradeRule
 from crm.services import lock
 
-from .models import Method, Objection, Reminder, ReminderKind, ReminderState, Snooze, Visit
+from .models import Method, Objection, Reminder, ReminderKind, ReminderState, Snooze, Visit, VisitRevision
 
 THANK_YOU_DAYS = 1  # thank-you message within 24 hours of a first visit
 FIRST_PHONE_DAYS = 3  # then phone within 3 days if the customer has not answered
@@ -88,14 +88,55 @@ def visit_log(*, visit: Visit, contacts=(), objections=()) -> Visit:
     return visit
 
 
-def visit_update(*, visit: Visit, actor: User, contacts=()) -> Visit:
+# What a correction may change; author, customer and the logging time are the record itself.
+REVISED_FIELDS = [
+    "method", "started_at", "ended_at", "purpose", "discussion", "needs", "commitments",
+    "next_step", "next_step_due", "next_step_owner", "help_needed",
+]  # fmt: skip
+
+
+def _revision_value(visit, name):
+    value = getattr(visit, name)
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def visit_update(*, visit: Visit, actor: User, contacts=(), reason="") -> Visit:
+    """Save an edit and keep what it changed. Past the author's window only an admin corrects, with a reason."""
     if not visit.editable_by(actor):
         raise PermissionDenied
+    reason = reason.strip()
+    if visit.needs_correction_reason(actor) and not reason:
+        raise ValidationError({"correction_reason": _("Say why this record is corrected.")})
     with transaction.atomic():
+        before = Visit.objects.select_for_update().get(pk=visit.pk)
+        before_contacts = sorted(str(contact) for contact in before.contacts.all())
         visit.full_clean(exclude=["contacts"])
         visit.save()
         visit.contacts.set([c for c in contacts if c.customer_id == visit.customer_id])
+        changes = {
+            name: [_revision_value(before, name), _revision_value(visit, name)]
+            for name in REVISED_FIELDS
+            if _revision_value(before, name) != _revision_value(visit, name)
+        }
+        after_contacts = sorted(str(contact) for contact in visit.contacts.all())
+        if after_contacts != before_contacts:
+            changes["contacts"] = [", ".join(before_contacts), ", ".join(after_contacts)]
+        if changes:
+            VisitRevision.objects.create(visit=visit, edited_by=actor, reason=reason[:255], changes=changes)
+        if "started_at" in changes:
+            _refresh_last_contact(visit.customer_id)
     return visit
+
+
+def _refresh_last_contact(customer_id):
+    """A corrected visit date may move the customer's last contact either way."""
+    customer = lock(Customer, customer_id)
+    latest = customer.visits.aggregate(day=Max("started_at"))["day"]
+    customer.last_contact_on = timezone.localdate(latest) if latest else None
+    customer.next_follow_up_on = next_follow_up(customer)
+    customer.save(update_fields=["last_contact_on", "next_follow_up_on", "updated_at"])
 
 
 @transaction.atomic

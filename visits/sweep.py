@@ -15,33 +15,36 @@ from django.utils import timezone
 
 from crm.models import Customer, GradeRule, Status
 
-from .models import Reminder, ReminderKind, ReminderState, Snooze, Visit
+from .models import Escalation, Reminder, ReminderKind, ReminderState, Snooze, Visit
 from .services import CLOSES
 
-INSERTED_COLUMNS = ["customer_id", "assignee_id", "kind", "due_on", "state", "note", "dismissed_reason", "created_at"]
 SNOOZE_RESUME_WINDOW = datetime.timedelta(days=7)  # a pause that ended within a week still gets its reminder
 
 
-def _insert_reminders(queryset, *, kind, due_on):
-    """INSERT the rows `queryset` selects as reminders of `kind`; returns how many were new."""
-    rows = (
-        queryset.order_by()
-        .annotate(
-            r_kind=Value(kind),
-            r_due_on=ExpressionWrapper(due_on, output_field=DateField()),
-            r_state=Value(ReminderState.OPEN),
-            r_note=Value(""),
-            r_reason=Value(""),
-            r_created_at=Value(timezone.now()),
-        )
-        .values_list("pk", "owner_id", "r_kind", "r_due_on", "r_state", "r_note", "r_reason", "r_created_at")
-    )
-    select_sql, params = rows.query.sql_with_params()
-    table = Reminder._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(INSERTED_COLUMNS)}) {select_sql} ON CONFLICT DO NOTHING"
+def insert_from_select(model, fields, rows) -> int:
+    """INSERT INTO model (fields) <the SELECT of `rows`> ON CONFLICT DO NOTHING; returns how many were new.
+
+    `rows` is a values_list() queryset giving the fields in order, so the
+    database does the work and the unique constraints make reruns harmless.
+    """
+    select_sql, params = rows.order_by().query.sql_with_params()
+    columns = ", ".join(model._meta.get_field(name).column for name in fields)
+    sql = f"INSERT INTO {model._meta.db_table} ({columns}) {select_sql} ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _insert_reminders(customers, *, kind, due_on):
+    rows = customers.annotate(
+        r_kind=Value(kind),
+        r_due_on=ExpressionWrapper(due_on, output_field=DateField()),
+        r_state=Value(ReminderState.OPEN),
+        r_blank=Value(""),
+        r_created_at=Value(timezone.now()),
+    ).values_list("pk", "owner_id", "r_kind", "r_due_on", "r_state", "r_blank", "r_blank", "r_created_at")
+    fields = ["customer", "assignee", "kind", "due_on", "state", "note", "dismissed_reason", "created_at"]
+    return insert_from_select(Reminder, fields, rows)
 
 
 def followed_customers(today):
@@ -96,4 +99,22 @@ def followup_sweep(today=None) -> dict:
             kind=ReminderKind.SNOOZE_ENDED,
             due_on=F("resume_on"),
         )
+    return created
+
+
+def escalate_overdue(today=None) -> dict:
+    """Tell the rep's manager of follow-ups overdue past the grade's limit (A soonest); once per reminder."""
+    today = today or timezone.localdate()
+    created = {}
+    for grade, rule in GradeRule.policy().items():
+        overdue = (
+            Reminder.objects.open()
+            .filter(customer__grade=grade, due_on__lte=today - datetime.timedelta(days=rule.escalate_after_days))
+            .filter(assignee__team__manager__isnull=False)
+            .exclude(assignee=F("assignee__team__manager"))
+        )
+        rows = overdue.annotate(e_created_at=Value(timezone.now())).values_list(
+            "pk", "assignee__team__manager", "e_created_at"
+        )
+        created[grade] = insert_from_select(Escalation, ["reminder", "manager", "created_at"], rows)
     return created

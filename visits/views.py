@@ -2,16 +2,25 @@ import datetime
 from itertools import groupby
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
+from accounts.permissions import manager_required
 from crm.models import Customer, Grade
+from crm.pdf import render_pdf
 
+from .calendar import calendar_feed_for, calendar_feed_ics, calendar_feed_revoke
 from .forms import DismissForm, SnoozeForm, VisitForm
-from .models import Reminder, Visit
+from .models import CalendarFeed, Escalation, Reminder, ReminderState, Visit
 from .services import customer_snooze, reminder_dismiss, visit_log, visit_update
 
 WEEK = datetime.timedelta(days=7)
@@ -23,6 +32,14 @@ def _followed_customer(request, pk):
     if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     return customer
+
+
+def safe_next(request, *, default):
+    """Where to go after saving: the page the rep came from, if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 def visit_create(request, pk):
@@ -37,7 +54,7 @@ def visit_create(request, pk):
             form.add_error(None, error)
         else:
             messages.success(request, _("Visit logged."))
-            return redirect(request.POST.get("next") or "visits:day")
+            return redirect(safe_next(request, default="visits:day"))
     return render(
         request, "visits/visit_form.html", {"form": form, "customer": customer, "next": request.GET.get("next", "")}
     )
@@ -47,12 +64,71 @@ def visit_edit(request, pk):
     visit = get_object_or_404(Visit.objects.visible_to(request.user).select_related("customer"), pk=pk)
     if not visit.editable_by(request.user):
         raise PermissionDenied
-    form = VisitForm(request.POST or None, instance=visit, customer=visit.customer, actor=request.user)
+    correcting = visit.needs_correction_reason(request.user)
+    form = VisitForm(
+        request.POST or None, instance=visit, customer=visit.customer, actor=request.user, correcting=correcting
+    )
     if request.method == "POST" and form.is_valid():
-        visit_update(visit=form.save(commit=False), actor=request.user, contacts=form.cleaned_data["contacts"])
-        messages.success(request, _("Visit updated."))
-        return redirect("crm:customer_detail", pk=visit.customer_id)
+        try:
+            visit_update(
+                visit=form.save(commit=False),
+                actor=request.user,
+                contacts=form.cleaned_data["contacts"],
+                reason=form.cleaned_data.get("correction_reason", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Visit updated."))
+            return redirect("crm:customer_detail", pk=visit.customer_id)
     return render(request, "visits/visit_form.html", {"form": form, "customer": visit.customer, "visit": visit})
+
+
+def visit_history(request, pk):
+    visit = get_object_or_404(Visit.objects.visible_to(request.user).select_related("customer", "author"), pk=pk)
+    revisions = visit.revisions.select_related("edited_by")
+    return render(request, "visits/visit_history.html", {"visit": visit, "revisions": revisions})
+
+
+@manager_required
+def escalation_list(request):
+    """Follow-ups escalated to this manager (every team's for an admin) that are still open."""
+    escalations = (
+        Escalation.objects.filter(reminder__state=ReminderState.OPEN)
+        .filter(reminder__customer__in=Customer.objects.visible_to(request.user))
+        .select_related("reminder__customer", "reminder__assignee", "manager")
+        .order_by("reminder__due_on", "pk")
+    )
+    if not request.user.is_admin:
+        escalations = escalations.filter(manager=request.user)
+    today = timezone.localdate()
+    escalations = list(escalations)
+    for escalation in escalations:
+        escalation.days_overdue = (today - escalation.reminder.due_on).days
+    return render(request, "visits/escalation_list.html", {"escalations": escalations})
+
+
+def calendar_settings(request):
+    if request.method == "POST":
+        calendar_feed_revoke(request.user)
+        messages.success(request, _("New calendar address made; the old one no longer works."))
+        return redirect("visits:calendar")
+    feed = calendar_feed_for(request.user)
+    url = request.build_absolute_uri(reverse("visits:calendar_feed", args=[feed.token]))
+    return render(
+        request, "visits/calendar.html", {"feed": feed, "url": url, "webcal_url": "webcal://" + url.split("://", 1)[1]}
+    )
+
+
+@login_not_required  # phone calendars cannot log in: the private token is the key
+@never_cache
+def calendar_feed(request, token):
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
+    if not User.objects.current().filter(pk=feed.user_id).exists():
+        raise Http404
+    with translation.override(feed.user.email_language):
+        body = calendar_feed_ics(feed.user)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
 def day(request):
@@ -104,3 +180,16 @@ def snooze(request, pk):
         messages.success(request, _("Follow-ups paused until %(day)s.") % {"day": pause.until})
         return redirect("visits:day")
     return render(request, "visits/snooze_form.html", {"form": form, "customer": customer})
+
+
+def visit_pdf(request, pk):
+    """One visit as the printable customer follow-up record (客户跟进记录表, 模板1)."""
+    visit = get_object_or_404(
+        Visit.objects.visible_to(request.user)
+        .select_related("customer", "author", "next_step_owner")
+        .prefetch_related("contacts", "objections"),
+        pk=pk,
+    )
+    return render_pdf(
+        request, "visits/visit_pdf.html", {"visit": visit, "customer": visit.customer}, filename=f"visit-{pk}.pdf"
+    )

@@ -65,9 +65,16 @@ def test_navigation_fits_each_role(client, rep, manager, admin_user):
     client.force_login(rep)
     assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers"]
     client.force_login(manager)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "My day", "Customers", "Team"]
+    assert nav_labels(client.get(reverse("home"))) == ["Home", "My day", "Customers", "Escalations", "Team"]
     client.force_login(admin_user)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "My day", "Customers", "Team", "Admin site"]
+    assert nav_labels(client.get(reverse("home"))) == [
+        "Home",
+        "My day",
+        "Customers",
+        "Escalations",
+        "Team",
+        "Admin site",
+    ]
 
 
 @pytest.mark.django_db
@@ -99,10 +106,10 @@ def test_admin_switches_team(admin_client, team):
 @pytest.mark.django_db
 def test_team_page_query_count_is_constant(django_assert_num_queries, manager_client, team):
     UserFactory.create_batch(3, team=team)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         manager_client.get(reverse("accounts:team"))
     UserFactory.create_batch(20, team=team)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         manager_client.get(reverse("accounts:team"))
 
 

@@ -4,10 +4,12 @@ A page that makes a phone scroll sideways is a failure; screenshots are kept for
 """
 
 import pytest
+from django.utils import timezone
 
 from crm.models import BuyingRole
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import ContactFactory, CustomerFactory
+from visits.models import Visit, VisitRevision
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,17 +26,36 @@ def customer(rep):
         man_need=True,
     )
     ContactFactory(customer=customer, name="王建国", title="总经理", buying_role=BuyingRole.DECISION_MAKER)
+    visit = Visit.objects.create(
+        customer=customer, author=rep, started_at=timezone.now(), discussion="介绍了五轴加工中心"
+    )
+    VisitRevision.objects.create(
+        visit=visit,
+        edited_by=rep,
+        changes={"discussion": ["介绍了加工中心", "介绍了五轴加工中心，客户要求提供同行业案例"]},
+    )
     return customer
 
 
 def pages_for(role, customer):
-    pages = {"home": "/", "day": "/day/", "customers": "/customers/", "card": f"/customers/{customer.pk}/"}
+    visit = customer.visits.get()
+    pages = {
+        "home": "/",
+        "day": "/day/",
+        "customers": "/customers/",
+        "card": f"/customers/{customer.pk}/",
+        "calendar": "/calendar/",
+        "visit-history": f"/visits/{visit.pk}/history/",
+    }
     if role == "rep":
         pages["register"] = "/customers/new/"
         pages["edit"] = f"/customers/{customer.pk}/edit/"
         pages["log"] = f"/customers/{customer.pk}/log/"
+        pages["pause"] = f"/customers/{customer.pk}/pause/"
+        pages["visit-edit"] = f"/visits/{visit.pk}/edit/"
     else:
         pages["team"] = "/accounts/team/"
+        pages["escalations"] = "/escalations/"
     return pages
 
 

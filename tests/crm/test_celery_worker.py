@@ -108,22 +108,29 @@ def test_task_sent_through_redis_is_run_by_worker(tmp_path, settings):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_followup_sweep_runs_on_a_real_worker(tmp_path):
+def test_morning_jobs_run_on_a_real_worker(tmp_path):
+    """Sweep, escalation and the digest, as beat would start them, through Redis."""
     from crm.models import Customer
-    from tests.factories import CustomerFactory, UserFactory
-    from visits.models import Reminder
-    from visits.tasks import followup_sweep_task
+    from tests.factories import CustomerFactory, TeamFactory, UserFactory
+    from visits.models import DailyDigest, Escalation, Reminder
+    from visits.tasks import daily_digest_task, followup_sweep_task
 
-    rep = UserFactory()
+    manager = UserFactory(role="manager")
+    rep = UserFactory(team=TeamFactory(manager=manager))
     CustomerFactory.create_batch(3, owner=rep, grade="C", last_contact_on=datetime.date(2020, 1, 1))
     process = start_worker(tmp_path, broker="redis", with_beat=False)
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     try:
         created = followup_sweep_task.delay().get(timeout=60)
+        sent = daily_digest_task.delay().get(timeout=60)
+        sent_again = daily_digest_task.delay().get(timeout=60)
     finally:
         celery_app.conf.task_always_eager = previous
         log = stop(process, tmp_path)
-    assert created["cadence_C"] == 3, log[-3000:]
+    assert created["cadence_C"] == 3 and created["escalations"] == 3, log[-3000:]
     assert Reminder.objects.filter(customer__in=Customer.objects.all()).count() == 3
+    assert Escalation.objects.filter(manager=manager).count() == 3
+    assert (sent, sent_again) == (2, 0)  # the rep and the manager, once each
+    assert set(DailyDigest.objects.exclude(sent_at=None).values_list("user", flat=True)) == {rep.pk, manager.pk}
     assert JobHeartbeat.objects.get(name="followup_sweep").runs == 1

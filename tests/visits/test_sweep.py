@@ -1,11 +1,10 @@
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from crm.models import Customer, Grade, Status
+from tests.concurrency import run_at_once
 from tests.factories import CustomerFactory, UserFactory
 from visits.models import Method, Reminder, ReminderKind, Snooze, Visit
 from visits.sweep import followup_sweep
@@ -92,22 +91,7 @@ def test_two_concurrent_sweeps_give_the_same_rows():
     rep = UserFactory()
     make_customers(rep, 30)
     make_customers(rep, 10, grade=Grade.A, last_contact_days_ago=40)
-    errors, barrier = [], threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            followup_sweep(TODAY)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = run_at_once(lambda: followup_sweep(TODAY))
     assert errors == []
     assert Reminder.objects.filter(kind=ReminderKind.CADENCE).count() == 40
     assert Reminder.objects.filter(kind=ReminderKind.ONSITE).count() == 10

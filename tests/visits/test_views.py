@@ -100,7 +100,7 @@ def test_day_sections_and_constant_queries(rep_client, rep, django_assert_num_qu
             )
 
     add(1)
-    with django_assert_num_queries(3) as small:  # session, user, reminders with their customers
+    with django_assert_num_queries(4) as small:  # session, user, reminders with their customers, due count
         response = rep_client.get(reverse("visits:day"))
     assert response.context["counts"] == {"overdue": 1, "today": 1, "week": 1}
     add(10)
@@ -115,3 +115,64 @@ def test_card_shows_visits_newest_first(rep_client, rep, own):
         )
     page = rep_client.get(reverse("crm:customer_detail", args=[own.pk])).content.decode()
     assert page.index("第二次拜访") < page.index("第一次拜访")
+
+
+def visit_post_data(visit, **changes):
+    data = {
+        "method": visit.method,
+        "started_at": timezone.localtime(visit.started_at).strftime("%Y-%m-%dT%H:%M"),
+        "discussion": visit.discussion,
+    }
+    return {**data, **changes}
+
+
+def test_author_edit_keeps_a_revision_without_asking_why(rep_client, rep, own):
+    visit = Visit.objects.create(customer=own, author=rep, started_at=timezone.now(), discussion="谈了价格")
+    response = rep_client.post(
+        reverse("visits:visit_edit", args=[visit.pk]), visit_post_data(visit, discussion="谈了价格和交期")
+    )
+    assert response.status_code == 302
+    revision = visit.revisions.get()
+    assert revision.edited_by == rep and revision.reason == ""
+    assert revision.changes == {"discussion": ["谈了价格", "谈了价格和交期"]}
+
+
+def test_admin_corrects_an_old_log_only_with_a_reason(client, admin_user, rep, own):
+    started = timezone.now() - datetime.timedelta(days=20)
+    visit = Visit.objects.create(customer=own, author=rep, started_at=started, discussion="x")
+    Visit.objects.filter(pk=visit.pk).update(logged_at=started)
+    visit.refresh_from_db()
+    own.last_contact_on = timezone.localdate(started)
+    own.save()
+    client.force_login(admin_user)
+    url = reverse("visits:visit_edit", args=[visit.pk])
+    corrected_start = timezone.localtime(started - datetime.timedelta(days=1))
+    data = visit_post_data(visit, started_at=corrected_start.strftime("%Y-%m-%dT%H:%M"))
+    response = client.post(url, data)
+    assert response.status_code == 200 and "correction_reason" in response.context["form"].errors
+    assert not visit.revisions.exists()
+    response = client.post(url, {**data, "correction_reason": "代表填错日期"})
+    assert response.status_code == 302
+    revision = visit.revisions.get()
+    assert (revision.edited_by, revision.reason) == (admin_user, "代表填错日期")
+    assert revision.changes["started_at"][1] == corrected_start.strftime("%Y-%m-%d %H:%M")
+    own.refresh_from_db()
+    assert own.last_contact_on == corrected_start.date()
+    history = client.get(reverse("visits:visit_history", args=[visit.pk])).content.decode()
+    assert "代表填错日期" in history
+    card = client.get(reverse("crm:customer_detail", args=[own.pk])).content.decode()
+    assert reverse("visits:visit_history", args=[visit.pk]) in card
+
+
+def test_history_of_another_teams_visit_is_not_found(rep_client, foreign):
+    visit = Visit.objects.create(customer=foreign, author=foreign.owner, started_at=timezone.now(), discussion="x")
+    assert rep_client.get(reverse("visits:visit_history", args=[visit.pk])).status_code == 404
+
+
+def test_quick_log_never_redirects_off_site(rep_client, own):
+    response = rep_client.post(
+        reverse("visits:visit_create", args=[own.pk]),
+        {"method": "phone", "started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "discussion": "x",
+         "next": "https://evil.example.com/"},
+    )  # fmt: skip
+    assert response.status_code == 302 and response["Location"] == reverse("visits:day")

@@ -1,4 +1,5 @@
 from django import template
+from django.db.models import Count
 
 from visits.models import Visit
 
@@ -11,6 +12,8 @@ def visit_timeline(context, customer, limit=20):
     visits = (
         Visit.objects.filter(customer=customer)
         .select_related("author")
+        .annotate(revision_count=Count("revisions"))
+        .order_by("-started_at", "-pk")  # explicit: an aggregate query drops Meta.ordering
         .prefetch_related("objections", "contacts")[:limit]
     )
     user = context["request"].user
