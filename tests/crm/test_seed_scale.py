@@ -1,0 +1,59 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Team, User
+from crm.models import Contact, Customer
+from crm.normalize import normalize_name, pinyin_keys, split_phones
+from tests.factories import CustomerFactory
+from visits.models import Visit
+from visits.services import next_follow_up
+
+pytestmark = pytest.mark.django_db
+
+
+def seed_scale(**options):
+    call_command("seed_scale", customers=50, reps=4, teams=2, visits=200, stdout=io.StringIO(), **options)
+
+
+def test_fills_people_customers_contacts_and_visits():
+    seed_scale()
+
+    assert Team.objects.count() == 2
+    assert User.objects.filter(username__startswith="scale-").count() == 1 + 2 + 4  # admin, managers, reps
+    assert Customer.objects.count() == 50
+    assert Visit.objects.count() == 200
+    assert Contact.objects.count() >= 50
+    primaries = Customer.objects.annotate(primaries=Count("contacts", filter=Q(contacts__is_primary=True)))
+    assert set(primaries.values_list("primaries", flat=True)) == {1}
+
+
+def test_customers_are_filled_as_the_services_fill_them():
+    seed_scale()
+
+    for customer in Customer.objects.all():
+        assert customer.name_normalized == normalize_name(customer.name)
+        assert (customer.name_pinyin, customer.name_initials) == pinyin_keys(customer.name)
+        assert sorted(customer.phone_numbers.values_list("number", flat=True)) == sorted(split_phones(customer.phones))
+        assert customer.grade_changes.exists()
+        latest = customer.visits.order_by("-started_at").first()
+        assert customer.last_contact_on == (timezone.localdate(latest.started_at) if latest else None)
+        assert customer.next_follow_up_on == next_follow_up(customer)
+
+
+def test_refuses_to_run_beside_other_customers_unless_forced():
+    seed_scale()
+    seed_scale()  # a rerun replaces what the first run generated
+    assert Customer.objects.count() == 50
+
+    other = CustomerFactory()
+    with pytest.raises(CommandError):
+        seed_scale()
+
+    seed_scale(force=True)
+    assert Customer.objects.count() == 51
+    assert Customer.objects.filter(pk=other.pk).exists()
