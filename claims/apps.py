@@ -7,3 +7,12 @@ class ClaimsConfig(AppConfig):
 
     name = "claims"
     verbose_name = _("Ownership")
+
+    def ready(self):
+        from visits.signals import visit_logged
+
+        from .services import claim_renew
+
+        # A follow-up the owner logs renews protection, in the visit's own transaction.
+        visit_logged.connect(lambda sender, visit, customer, **kwargs: claim_renew(visit=visit, customer=customer),
+                             weak=False, dispatch_uid="claims.renew_on_visit")  # fmt: skip

@@ -37,14 +37,19 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["grade", "status", "industry", "source", "relationship_level", "owner__team"]
     search_fields = ["name", "name_normalized", "name_initials", "credit_code", "phone_numbers__number"]
     list_select_related = ["owner"]
-    raw_id_fields = ["referred_by", "owner", "created_by"]
-    readonly_fields = ["name_normalized", "created_at", "updated_at"]
+    raw_id_fields = ["referred_by", "created_by"]
+    # Owner and pool state change only through the claims services, which keep the history.
+    readonly_fields = ["name_normalized", "owner", "pool_since", "pool_reason", "created_at", "updated_at"]
     inlines = [ContactInline, GradeChangeInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         # Through the service, so the grade follows the facts and the change is recorded.
         customer_save(customer=obj, actor=request.user)
+
+    def has_add_permission(self, request):
+        # New customers are registered in the app, where the duplicate check and first claim happen.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         # Customers are marked lost, never deleted: their history is evidence.

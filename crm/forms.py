@@ -49,12 +49,13 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = [
-            "name", "phones", "credit_code", "industry", "region", "city", "address", "website",
+            "name", "phones", "need", "credit_code", "industry", "region", "city", "address", "website",
             "source", "referred_by", "annual_purchases", "share_of_wallet", "relationship_level", "status",
-            "is_strategic", "is_high_growth", "man_money", "man_authority", "man_need", "owner", "notes",
+            "is_strategic", "is_high_growth", "man_money", "man_authority", "man_need", "notes",
         ]  # fmt: skip
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "need": forms.Textarea(attrs={"rows": 2}),
             "phones": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "annual_purchases": forms.NumberInput(attrs={"inputmode": "numeric", "step": 10000}),
         }
@@ -76,11 +77,6 @@ class CustomerForm(forms.ModelForm):
                 }
             ),
         )
-        if actor.is_rep:
-            del self.fields["owner"]
-        else:
-            self.fields["owner"].queryset = owner_choices(actor)
-            self.fields["owner"].empty_label = _("Nobody: shared pool")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -88,6 +84,7 @@ class CustomerForm(forms.ModelForm):
                 _("Company"),
                 "name",
                 Row(Column("phones", css_class="col-md-6"), Column("credit_code", css_class="col-md-6")),
+                "need",
                 Row(Column("industry", css_class="col-md-4"), Column("region", css_class="col-6 col-md-4"),
                     Column("city", css_class="col-6 col-md-4")),
                 "address",
@@ -102,7 +99,7 @@ class CustomerForm(forms.ModelForm):
                 Row(Column("is_strategic", css_class="col-md-6"), Column("is_high_growth", css_class="col-md-6")),
             ),
             Fieldset(_("Qualification (MAN)"), "man_money", "man_authority", "man_need"),
-            Fieldset(_("Other"), *(["owner"] if "owner" in self.fields else []), "notes"),
+            Fieldset(_("Other"), "notes"),
         )  # fmt: skip
 
     def clean_credit_code(self):

@@ -38,6 +38,16 @@ class Source(models.TextChoices):
     EXISTING = "existing", _("Existing customer")
 
 
+class PoolReason(models.TextChoices):
+    """Why a customer has no owner (公海): shown and filtered on the pool page."""
+
+    IMPORTED = "imported", _("Imported without an owner")
+    LAPSED = "lapsed", _("Protection lapsed")
+    RELEASED = "released", _("Released by the rep")
+    DEPARTED = "departed", _("Rep left the company")
+    DECIDED = "decided", _("Returned by a dispute decision")
+
+
 class RelationshipLevel(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")
     PRIORITY = "priority", _("Priority")
@@ -215,6 +225,7 @@ class Customer(models.Model):
     man_money = models.BooleanField(_("money: can buy"), default=False)
     man_authority = models.BooleanField(_("authority: we reach the decider"), default=False)
     man_need = models.BooleanField(_("need: has a real need"), default=False)
+    need = models.TextField(_("customer's need"), blank=True, help_text=_("What they want to buy or solve."))
     notes = models.TextField(_("notes"), blank=True)
 
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.C)
@@ -240,6 +251,9 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    # Kept by the claims app with every ownership change, so the pool page filters without joins.
+    pool_since = models.DateTimeField(_("in the pool since"), null=True, blank=True)
+    pool_reason = models.CharField(_("why in the pool"), max_length=20, choices=PoolReason.choices, blank=True)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -505,3 +519,40 @@ class JobHeartbeat(models.Model):
         obj, created = cls.objects.get_or_create(name=name, defaults={"last_run_at": now, "runs": 1})
         if not created:
             cls.objects.filter(pk=obj.pk).update(last_run_at=now, runs=models.F("runs") + 1)
+
+
+class NotificationKind(models.TextChoices):
+    CLAIM_LAPSED = "claim_lapsed", _("Protection lapsed: the customer went to the pool")
+    CLAIM_LAPSING = "claim_lapsing", _("Protection lapses soon: log a follow-up to renew it")
+    CUSTOMER_ASSIGNED = "customer_assigned", _("A customer was assigned to you")
+    CUSTOMER_TAKEN = "customer_taken", _("A customer was moved away from you")
+    DISPUTE_OPENED = "dispute_opened", _("An ownership dispute was opened")
+    DISPUTE_DECIDED = "dispute_decided", _("An ownership dispute was decided")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something a person should know, shown in the app. The kind is translated when shown."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    link = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_kind_display()}"

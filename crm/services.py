@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .models import Contact, Customer, Grade, GradeChange, GradeRule
+from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
 
 
 def lock(model, pk):
@@ -102,3 +102,14 @@ def contact_save(*, contact: Contact) -> Contact:
         )
     contact.save()
     return contact
+
+
+def notify(users, *, kind, customer=None, detail="", link=""):
+    """One notification per distinct user (None and repeats skipped)."""
+    distinct = {user.pk: user for user in users if user is not None}
+    Notification.objects.bulk_create(
+        [
+            Notification(user=user, kind=kind, customer=customer, detail=detail[:255], link=link)
+            for user in distinct.values()
+        ]
+    )

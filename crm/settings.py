@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram lookups for the duplicate check; harmless on SQLite
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.navigation",
+                "crm.context_processors.notifications",
             ],
         },
     },
@@ -160,6 +162,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.followup_sweep_task",
         "schedule": crontab(
             hour=env.int("FOLLOWUP_SWEEP_HOUR", default=6), minute=env.int("FOLLOWUP_SWEEP_MINUTE", default=30)
+        ),
+    },
+    "ownership-sweep": {
+        "task": "claims.tasks.ownership_sweep_task",
+        "schedule": crontab(
+            hour=env.int("OWNERSHIP_SWEEP_HOUR", default=5), minute=env.int("OWNERSHIP_SWEEP_MINUTE", default=30)
         ),
     },
     "followup-digest": {

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
 customer_patterns = (
     [
         path("", views.customer_list, name="customer_list"),
-        path("new/", views.customer_create, name="customer_create"),
+        # Registration (with the duplicate check and the first claim) lives in claims.
+        path("new/", RedirectView.as_view(pattern_name="claims:register"), name="customer_create"),
         path("export.<str:file_format>", views.customer_export, name="customer_export"),
         path("suggest/", views.customer_suggest, name="customer_suggest"),
         path("<int:pk>/", views.customer_detail, name="customer_detail"),
@@ -23,9 +25,11 @@ customer_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", views.notifications, name="notifications"),
     path("i18n/setlang/", views.switch_language, name="set_language"),
     path("customers/", include(customer_patterns)),
     path("accounts/", include("accounts.urls")),
     path("", include("visits.urls")),
+    path("", include("claims.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -20,7 +21,7 @@ from accounts.permissions import manager_required
 from . import exports
 from .filters import CustomerFilter
 from .forms import ContactForm, CustomerForm, GradeOverrideForm
-from .models import Contact, Customer, Grade, GradeRule, JobHeartbeat
+from .models import Contact, Customer, Grade, GradeRule, JobHeartbeat, Notification
 from .pdf import render_pdf
 from .services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
 
@@ -40,6 +41,17 @@ def home(request):
         context["teams"] = user.led_teams.order_by("name")
         context["team_members"] = User.objects.filter(team__manager=user).order_by("username")
     return render(request, "home.html", context)
+
+
+def notifications(request):
+    """What happened to the user's customers and disputes, newest first; one tap marks all read."""
+    if request.method == "POST":
+        Notification.objects.filter(user=request.user).unread().update(read_at=timezone.now())
+        return redirect("notifications")
+    page = Paginator(
+        Notification.objects.filter(user=request.user).select_related("customer").order_by("-created_at", "-pk"), 50
+    ).get_page(request.GET.get("page"))
+    return render(request, "crm/notifications.html", {"page": page})
 
 
 @login_not_required
@@ -151,18 +163,6 @@ def customer_card_context(request, customer):
 def customer_detail(request, pk):
     customer = _visible_customer(request, pk)
     return render(request, "crm/customer_detail.html", customer_card_context(request, customer))
-
-
-def customer_create(request):
-    form = CustomerForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        customer = form.save(commit=False)
-        if request.user.is_rep:
-            customer.owner = request.user
-        customer_save(customer=customer, actor=request.user)
-        messages.success(request, _("Customer “%(name)s” registered.") % {"name": customer.name})
-        return redirect("crm:customer_detail", pk=customer.pk)
-    return render(request, "crm/customer_form.html", {"form": form})
 
 
 def customer_update(request, pk):

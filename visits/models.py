@@ -118,6 +118,7 @@ class ReminderKind(models.TextChoices):
     THANK_YOU = "thank_you", _("Thank-you within 24 h of a first visit")
     PHONE_FOLLOW_UP = "phone_3day", _("Phone within 3 days of a first visit")
     SNOOZE_ENDED = "snooze_ended", _("Pause ended: resume follow-up")
+    CLAIM_LAPSING = "claim_lapsing", _("Protection lapses: follow up to keep the customer")
 
 
 class ReminderState(models.TextChoices):

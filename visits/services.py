@@ -13,6 +13,7 @@ from crm.models import Customer, GradeRule
 from crm.services import lock
 
 from .models import Method, Objection, Reminder, ReminderKind, ReminderState, Snooze, Visit, VisitRevision
+from .signals import visit_logged
 
 THANK_YOU_DAYS = 1  # thank-you message within 24 hours of a first visit
 FIRST_PHONE_DAYS = 3  # then phone within 3 days if the customer has not answered
@@ -22,6 +23,7 @@ CLOSES = {
     ReminderKind.CADENCE: set(Method.values),
     ReminderKind.NEXT_STEP: set(Method.values),
     ReminderKind.SNOOZE_ENDED: set(Method.values),
+    ReminderKind.CLAIM_LAPSING: set(Method.values),
     ReminderKind.ONSITE: {Method.ONSITE, Method.SHOWROOM},
     ReminderKind.THANK_YOU: {Method.EMAIL, Method.WECHAT, Method.PHONE},
     ReminderKind.PHONE_FOLLOW_UP: {Method.PHONE, Method.ONSITE, Method.VIDEO},
@@ -85,6 +87,7 @@ def visit_log(*, visit: Visit, contacts=(), objections=()) -> Visit:
         customer.last_contact_on = visit_day
     customer.next_follow_up_on = next_follow_up(customer)
     customer.save(update_fields=["last_contact_on", "next_follow_up_on", "updated_at"])
+    visit_logged.send(sender=Visit, visit=visit, customer=customer)
     return visit
 
 

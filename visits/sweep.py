@@ -8,31 +8,18 @@ statements done or undone; the next run completes the rest.
 
 import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import DateField, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from crm.models import Customer, GradeRule, Status
+from crm.sql import insert_from_select
 
 from .models import Escalation, Reminder, ReminderKind, ReminderState, Snooze, Visit
 from .services import CLOSES
 
 SNOOZE_RESUME_WINDOW = datetime.timedelta(days=7)  # a pause that ended within a week still gets its reminder
-
-
-def insert_from_select(model, fields, rows) -> int:
-    """INSERT INTO model (fields) <the SELECT of `rows`> ON CONFLICT DO NOTHING; returns how many were new.
-
-    `rows` is a values_list() queryset giving the fields in order, so the
-    database does the work and the unique constraints make reruns harmless.
-    """
-    select_sql, params = rows.order_by().query.sql_with_params()
-    columns = ", ".join(model._meta.get_field(name).column for name in fields)
-    sql = f"INSERT INTO {model._meta.db_table} ({columns}) {select_sql} ON CONFLICT DO NOTHING"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def _insert_reminders(customers, *, kind, due_on):

@@ -63,14 +63,24 @@ def nav_labels(response):
 @pytest.mark.django_db
 def test_navigation_fits_each_role(client, rep, manager, admin_user):
     client.force_login(rep)
-    assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers"]
+    assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers", "Pool", "Disputes"]
     client.force_login(manager)
-    assert nav_labels(client.get(reverse("home"))) == ["Home", "My day", "Customers", "Escalations", "Team"]
+    assert nav_labels(client.get(reverse("home"))) == [
+        "Home",
+        "My day",
+        "Customers",
+        "Pool",
+        "Disputes",
+        "Escalations",
+        "Team",
+    ]
     client.force_login(admin_user)
     assert nav_labels(client.get(reverse("home"))) == [
         "Home",
         "My day",
         "Customers",
+        "Pool",
+        "Disputes",
         "Escalations",
         "Team",
         "Admin site",
@@ -106,10 +116,10 @@ def test_admin_switches_team(admin_client, team):
 @pytest.mark.django_db
 def test_team_page_query_count_is_constant(django_assert_num_queries, manager_client, team):
     UserFactory.create_batch(3, team=team)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         manager_client.get(reverse("accounts:team"))
     UserFactory.create_batch(20, team=team)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         manager_client.get(reverse("accounts:team"))
 
 

@@ -40,9 +40,10 @@ def test_registration_error_keeps_what_was_typed(new_page, login, rep):
     page.goto("/customers/new/")
     page.fill("#id_name", "烟台新客户有限公司")
     page.fill("#id_phones", "0535-6667788")
+    page.fill("#id_need", "五轴机床")
     page.fill("#id_credit_code", "91350100M000100Y44")
     page.fill("#id_notes", "展会上认识，想要五轴机床")
-    page.click("button:has-text('Save')")
+    page.click("#register-form button:has-text('Register')")
     assert page.locator(".invalid-feedback, .text-danger").first.is_visible()
     assert page.input_value("#id_name") == "烟台新客户有限公司"
     assert page.input_value("#id_notes") == "展会上认识，想要五轴机床"

@@ -3,10 +3,13 @@
 A page that makes a phone scroll sideways is a failure; screenshots are kept for review.
 """
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
-from crm.models import BuyingRole
+from claims.models import Claim, EventKind, OwnershipEvent
+from crm.models import BuyingRole, PoolReason
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import ContactFactory, CustomerFactory
 from visits.models import Visit, VisitRevision
@@ -34,6 +37,21 @@ def customer(rep):
         edited_by=rep,
         changes={"discussion": ["介绍了加工中心", "介绍了五轴加工中心，客户要求提供同行业案例"]},
     )
+    today = timezone.localdate()
+    claim = Claim.objects.create(
+        customer=customer, holder=rep, renewed_on=today, protected_until=today + datetime.timedelta(days=5)
+    )
+    OwnershipEvent.objects.create(
+        customer=customer, claim=claim, kind=EventKind.REGISTERED, actor=rep, to_user=rep,
+        protected_until=claim.protected_until, reason="介绍人陪同前来，客户点名要求由该销售跟进",
+    )  # fmt: skip
+    CustomerFactory(
+        name="青岛杰航精密机械（集团）有限公司胶州分公司", owner=None, pool_reason=PoolReason.LAPSED,
+        pool_since=timezone.now() - datetime.timedelta(days=3), industry="machinery",
+    )  # fmt: skip
+    CustomerFactory(
+        name="烟台新池中客户有限公司", owner=None, pool_reason=PoolReason.RELEASED, pool_since=timezone.now()
+    )
     return customer
 
 
@@ -45,10 +63,15 @@ def pages_for(role, customer):
         "customers": "/customers/",
         "card": f"/customers/{customer.pk}/",
         "calendar": "/calendar/",
+        "notifications": "/notifications/",
         "visit-history": f"/visits/{visit.pk}/history/",
+        "register": "/register/",
+        "duplicates": "/duplicates/?q=青岛杰航精密机械",
+        "pool": "/pool/",
     }
     if role == "rep":
-        pages["register"] = "/customers/new/"
+        pages["release"] = f"/customers/{customer.pk}/release/"
+        pages["pool-filtered"] = "/pool/?pool_reason=lapsed&pool_since_after=2020-01-01"
         pages["edit"] = f"/customers/{customer.pk}/edit/"
         pages["log"] = f"/customers/{customer.pk}/log/"
         pages["pause"] = f"/customers/{customer.pk}/pause/"
@@ -56,6 +79,7 @@ def pages_for(role, customer):
     else:
         pages["team"] = "/accounts/team/"
         pages["escalations"] = "/escalations/"
+        pages["transfer"] = f"/customers/{customer.pk}/transfer/"
     return pages
 
 

@@ -65,7 +65,7 @@ class TestList:
 
     def test_query_count_constant(self, django_assert_num_queries, manager_client, rep):
         CustomerFactory.create_batch(3, owner=rep)
-        with django_assert_num_queries(9) as small:
+        with django_assert_num_queries(11) as small:
             manager_client.get(reverse("crm:customer_list"))
         CustomerFactory.create_batch(40, owner=rep)
         with django_assert_num_queries(len(small.captured_queries)):
@@ -110,8 +110,11 @@ class TestCard:
         assert rep_client.get(reverse("crm:customer_update", args=[pooled.pk])).status_code == 403
 
     def test_query_count_constant(self, django_assert_num_queries, rep_client, rep, own):
+        import datetime
+
         from django.utils import timezone
 
+        from claims.models import Claim, OwnershipEvent, OwnershipPolicy
         from visits.models import Visit
 
         def add_visit():
@@ -119,16 +122,23 @@ class TestCard:
                 own.contacts.all()
             )
 
+        today = timezone.localdate()
+        OwnershipPolicy.current()
+        claim = Claim.objects.create(
+            customer=own, holder=rep, renewed_on=today, protected_until=today + datetime.timedelta(days=90)
+        )
         ContactFactory(customer=own)
         add_visit()
         url = reverse("crm:customer_detail", args=[own.pk])
-        # session, user, customer, contacts, grade policy, grade changes, visits (+ their objections and contacts)
-        with django_assert_num_queries(10) as small:
+        # session, user, customer, contacts, grade policy, grade changes, visits (+ their objections and contacts),
+        # active claim, ownership policy, ownership history, and the navigation's due and open-dispute counts
+        with django_assert_num_queries(15) as small:
             rep_client.get(url)
         ContactFactory.create_batch(15, customer=own)
         for _ in range(10):
             own.grade_changes.create(to_grade="B", reason="x")
             add_visit()
+            OwnershipEvent.objects.create(customer=own, claim=claim, kind="renewed", actor=rep, to_user=rep)
         with django_assert_num_queries(len(small.captured_queries)):
             rep_client.get(url)
 
@@ -136,18 +146,19 @@ class TestCard:
 class TestForms:
     def test_rep_registers_customer_and_owns_it(self, rep_client, rep):
         response = rep_client.post(
-            reverse("crm:customer_create"),
-            {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "relationship_level": "ordinary",
-             "status": "prospect", "annual_purchases": "350000"},
+            reverse("claims:register"),
+            {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "need": "五轴加工中心",
+             "relationship_level": "ordinary", "status": "prospect", "annual_purchases": "350000"},
         )  # fmt: skip
         customer = Customer.objects.get(name="潍坊新客户有限公司")
         assert response.status_code == 302
         assert customer.owner == rep and customer.grade == Grade.B
 
     def test_bad_credit_code_refused_and_input_kept(self, rep_client):
-        data = {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "credit_code": "91350100M000100Y44",
-                "relationship_level": "ordinary", "status": "prospect", "notes": "met at CIMT"}  # fmt: skip
-        response = rep_client.post(reverse("crm:customer_create"), data)
+        data = {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "need": "五轴加工中心",
+                "credit_code": "91350100M000100Y44", "relationship_level": "ordinary", "status": "prospect",
+                "notes": "met at CIMT"}  # fmt: skip
+        response = rep_client.post(reverse("claims:register"), data)
         assert response.status_code == 200
         assert not Customer.objects.exists()
         page = response.content.decode()
@@ -156,18 +167,18 @@ class TestForms:
 
     def test_referred_by_by_name(self, rep_client, own):
         response = rep_client.post(
-            reverse("crm:customer_create"),
-            {"name": "介绍来的公司", "relationship_level": "ordinary", "status": "prospect",
-             "referred_by": "青岛杰航机械有限责任公司"},
+            reverse("claims:register"),
+            {"name": "介绍来的公司", "phones": "0536-7654321", "need": "数控车床", "relationship_level": "ordinary",
+             "status": "prospect", "referred_by": "青岛杰航机械有限责任公司"},
         )  # fmt: skip
         assert response.status_code == 302
         assert Customer.objects.get(name="介绍来的公司").referred_by == own
 
     def test_referred_by_unknown_name_is_an_error(self, rep_client, foreign):
         response = rep_client.post(
-            reverse("crm:customer_create"),
-            {"name": "介绍来的公司", "relationship_level": "ordinary", "status": "prospect",
-             "referred_by": foreign.name},
+            reverse("claims:register"),
+            {"name": "介绍来的公司", "phones": "0536-7654321", "need": "数控车床", "relationship_level": "ordinary",
+             "status": "prospect", "referred_by": foreign.name},
         )  # fmt: skip
         assert response.status_code == 200
         assert "No customer you can see" in response.content.decode()

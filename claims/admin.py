@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from .models import Claim, Dispute, HoldingLimit, OwnershipEvent, OwnershipPolicy
+
+
+@admin.register(OwnershipPolicy)
+class OwnershipPolicyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not OwnershipPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HoldingLimit)
+class HoldingLimitAdmin(admin.ModelAdmin):
+    list_display = ["user", "holding_limit"]
+    raw_id_fields = ["user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Ownership changes only through the app's services, which keep the history; here it is read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "holder", "started_at", "protected_until", "holder_share", "shared_with", "ended_at"]
+    list_filter = ["end_reason"]
+    list_select_related = ["customer", "holder", "shared_with"]
+    search_fields = ["customer__name", "holder__username"]
+
+
+@admin.register(OwnershipEvent)
+class OwnershipEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "customer", "kind", "actor", "from_user", "to_user", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["customer", "actor", "from_user", "to_user"]
+    search_fields = ["customer__name", "reason"]
+    date_hierarchy = "at"
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "kind", "holder", "challenger", "state", "outcome", "opened_at", "decided_by"]
+    list_filter = ["state", "kind", "outcome"]
+    list_select_related = ["customer", "holder", "challenger", "decided_by"]

@@ -1,0 +1,389 @@
+"""Who owns a customer, for how long, and the append-only record of every change (DOMAIN §5)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+from crm.models import Customer, Grade, Status
+
+
+class Arbiter(models.TextChoices):
+    TEAM_MANAGER = "team_manager", _("The team's manager inside a team, an admin otherwise")
+    ADMIN = "admin", _("Admins only")
+
+
+class OwnershipPolicy(models.Model):
+    """The team's ownership rules as one editable row; every refusal quotes them."""
+
+    prospect_protection_days = models.PositiveSmallIntegerField(
+        _("protection for prospects (days)"), default=90, validators=[MinValueValidator(1)]
+    )
+    grade_a_protection_days = models.PositiveSmallIntegerField(
+        _("protection for A prospects (days)"), null=True, blank=True, help_text=_("Empty: as for all prospects.")
+    )
+    grade_b_protection_days = models.PositiveSmallIntegerField(
+        _("protection for B prospects (days)"), null=True, blank=True, help_text=_("Empty: as for all prospects.")
+    )
+    grade_c_protection_days = models.PositiveSmallIntegerField(
+        _("protection for C prospects (days)"), null=True, blank=True, help_text=_("Empty: as for all prospects.")
+    )
+    active_protection_days = models.PositiveSmallIntegerField(
+        _("protection for buying customers (days)"), default=365, validators=[MinValueValidator(1)]
+    )
+    warning_days = models.PositiveSmallIntegerField(_("warn the owner before lapse (days)"), default=7)
+    holding_limit = models.PositiveIntegerField(_("customers a rep may hold"), default=200)
+    active_count_toward_limit = models.BooleanField(_("buying customers count toward the limit"), default=False)
+    daily_claim_cap = models.PositiveSmallIntegerField(_("claims from the pool per rep per day"), default=10)
+    reclaim_cooldown_days = models.PositiveSmallIntegerField(
+        _("days before a rep may re-claim a customer they released or lost"), default=30
+    )
+    pool_claim_delay_days = models.PositiveSmallIntegerField(
+        _("days a customer stays in the pool before anyone may claim it"),
+        default=1,
+        help_text=_("So that the lapse sweep is no race: nobody waits at midnight for a customer to drop."),
+    )
+    phone_renews = models.BooleanField(_("a phone call renews protection"), default=True)
+    arbiter = models.CharField(
+        _("who decides disputes"), max_length=20, choices=Arbiter.choices, default="team_manager"
+    )
+
+    class Meta:
+        verbose_name = _("ownership policy")
+        verbose_name_plural = _("ownership policy")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="ownership_policy_single_row")]
+
+    def __str__(self):
+        return str(_("Ownership policy"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def protection_days(self, customer):
+        """Buying customers are protected longer; a prospect's period may depend on its grade."""
+        if customer.status == Status.ACTIVE:
+            return self.active_protection_days
+        by_grade = {Grade.A: self.grade_a_protection_days, Grade.B: self.grade_b_protection_days,
+                    Grade.C: self.grade_c_protection_days}  # fmt: skip
+        return by_grade.get(customer.grade) or self.prospect_protection_days
+
+    def protected_until(self, customer, start: datetime.date) -> datetime.date:
+        """The last protected day of a claim counted from `start` (registration or latest follow-up)."""
+        return start + datetime.timedelta(days=self.protection_days(customer))
+
+    def holding_limit_for(self, user):
+        override = HoldingLimit.objects.filter(user=user).values_list("holding_limit", flat=True).first()
+        return self.holding_limit if override is None else override
+
+
+class HoldingLimit(models.Model):
+    """A rep allowed more (or fewer) customers than the policy's limit."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.CASCADE, related_name="holding_limit"
+    )
+    holding_limit = models.PositiveIntegerField(_("customers this rep may hold"))
+
+    class Meta:
+        verbose_name = _("holding limit for a rep")
+        verbose_name_plural = _("holding limits for reps")
+
+    def __str__(self):
+        return f"{self.user}: {self.holding_limit}"
+
+
+class EndReason(models.TextChoices):
+    LAPSED = "lapsed", _("Protection lapsed")
+    RELEASED = "released", _("Released to the pool")
+    TRANSFERRED = "transferred", _("Transferred")
+    DECIDED = "decided", _("Changed by a dispute decision")
+    DEPARTED = "departed", _("The rep left")
+
+
+class ClaimQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+    def counting_toward_limit(self, policy):
+        claims = self.active()
+        return claims if policy.active_count_toward_limit else claims.exclude(customer__status=Status.ACTIVE)
+
+    def lapsing_by(self, day):
+        """Active claims whose last protected day is before `day`."""
+        return self.active().filter(protected_until__lt=day)
+
+
+class Claim(models.Model):
+    """A rep's ownership of a customer, protected until a day. At most one is active per customer."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="claims")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="claims"
+    )
+    started_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    renewed_on = models.DateField(_("protection counted from"))
+    protected_until = models.DateField(_("protected until"))
+    # Split credit after a dispute: the holder keeps holder_share percent, shared_with the rest.
+    holder_share = models.PositiveSmallIntegerField(
+        _("holder's share of the credit (%)"), default=100, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("credit shared with"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shared_claims",
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=20, choices=EndReason.choices, blank=True)
+    # Marks the rows one lapse sweep ended, so it writes history for exactly those.
+    ended_by_run = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_claim_per_customer",
+                violation_error_message=_("This customer already has an owner."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(holder_share=100) & Q(shared_with__isnull=True))
+                | (Q(holder_share__gte=1) & Q(holder_share__lt=100) & Q(shared_with__isnull=False)),
+                name="claim_split_names_the_other_rep",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="") | (Q(ended_at__isnull=False) & ~Q(end_reason="")),
+                name="claim_end_has_a_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["protected_until"], condition=Q(ended_at__isnull=True), name="claim_active_expiry"),
+            models.Index(fields=["holder"], condition=Q(ended_at__isnull=True), name="claim_active_holder"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} · {self.holder}"
+
+    @property
+    def other_share(self):
+        return 100 - self.holder_share
+
+
+class EventKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    RENEWED = "renewed", _("Renewed by a follow-up")
+    WARNED = "warned", _("Warned of lapse")
+    LAPSED = "lapsed", _("Lapsed to the pool")
+    RELEASED = "released", _("Released to the pool")
+    CLAIMED = "claimed", _("Claimed from the pool")
+    TRANSFERRED = "transferred", _("Transferred")
+    DISPUTED = "disputed", _("Dispute opened")
+    DECIDED = "decided", _("Dispute decided")
+    DEPARTED = "departed", _("Owner left the company")
+
+
+class OwnershipEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("Ownership history cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("Ownership history cannot be deleted."))
+
+
+class OwnershipEvent(models.Model):
+    """One line of a customer's ownership history. Rows are only ever added (the database refuses more)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="ownership_events"
+    )
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the scheduled jobs."),
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    protected_until = models.DateField(_("protected until"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    dispute = models.ForeignKey("Dispute", on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+
+    objects = OwnershipEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("ownership event")
+        verbose_name_plural = _("ownership history")
+        constraints = [
+            # The lapse warning is written once per claim and protection day, however often the job runs.
+            models.UniqueConstraint(
+                fields=["claim", "protected_until"], condition=Q(kind="warned"), name="one_warning_per_claim_period"
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "-at"]), models.Index(fields=["actor", "kind", "at"])]
+
+    def __str__(self):
+        return f"{self.customer} · {self.get_kind_display()} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Ownership history cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Ownership history cannot be deleted."))
+
+
+class DisputeKind(models.TextChoices):
+    COLLISION = "collision", _("Collision: registered while another rep holds it")
+    CLAIM = "claim", _("A rep claims they were first")
+    CUSTOMER_WISH = "customer_wish", _("The customer asks for another rep")
+
+
+class DisputeState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DECIDED = "decided", _("Decided")
+
+
+class Outcome(models.TextChoices):
+    KEEP = "keep", _("Keep the holder")
+    TRANSFER = "transfer", _("Transfer to the challenger")
+    SPLIT = "split", _("Split the credit")
+    POOL = "pool", _("Return to the pool")
+
+
+# Customary splits from the manuals (holder %, challenger %), offered as presets.
+SPLIT_PRESETS = [
+    (50, 50, _("50/50: both worked the customer without knowing")),
+    (30, 70, _("70/30 to the challenger who closed, the holder helped")),
+    (33, 67, _("2/3–1/3 to the challenger who closed")),
+    (20, 80, _("80/20 against a holder whose follow-up records are missing")),
+]
+
+
+class DisputeQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state=DisputeState.OPEN)
+
+    def decidable_by(self, user):
+        """A manager decides their team's disputes; an admin any (and the ones no team can)."""
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(team__manager=user)
+        return self.none()
+
+    def visible_to(self, user):
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(Q(team__manager=user) | Q(holder=user) | Q(challenger=user))
+        return self.filter(Q(holder=user) | Q(challenger=user))
+
+
+class Dispute(models.Model):
+    """Who should own a customer, for a manager or admin to decide; the holder keeps it meanwhile."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="disputes"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DisputeKind.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    challenger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("challenger"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    statement = models.TextField(_("challenger's case"))
+    attempt = models.JSONField(_("registration attempt"), default=dict, blank=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("decided within team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty: an admin decides."),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=DisputeState.choices, default=DisputeState.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    holder_share = models.PositiveSmallIntegerField(_("holder's share (%)"), null=True, blank=True)
+    challenger_share = models.PositiveSmallIntegerField(_("challenger's share (%)"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason for the decision"), blank=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "challenger"],
+                condition=Q(state="open"),
+                name="one_open_dispute_per_customer_and_challenger",
+                violation_error_message=_("You already have an open dispute on this customer."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="split")
+                | Q(holder_share__gte=1, challenger_share__gte=1, holder_share__lte=99, challenger_share__lte=99),
+                name="dispute_split_has_shares",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="split") | Q(holder_share=100 - models.F("challenger_share")),
+                name="dispute_split_adds_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open", outcome="") | (Q(state="decided") & ~Q(outcome="") & ~Q(reason="")),
+                name="dispute_decision_has_outcome_and_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "team"])]
+
+    def __str__(self):
+        return f"{self.customer} · {self.challenger} ↔ {self.holder or '—'}"
+
+    def decidable_by(self, user):
+        return Dispute.objects.decidable_by(user).filter(pk=self.pk).exists()

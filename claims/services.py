@@ -1,0 +1,506 @@
+"""Every change of who owns a customer goes through here, in one transaction, with a history row.
+
+`Customer.owner` is a cache of the active claim's holder for visibility
+queries; only these functions write it.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from crm.models import Customer, NotificationKind, PoolReason
+from crm.normalize import normalize_name
+from crm.services import customer_save, lock, notify
+from visits.models import Reminder, ReminderKind, ReminderState
+
+from .duplicates import Match, find_duplicates, phone_keys
+from .models import (
+    Claim,
+    Dispute,
+    DisputeKind,
+    DisputeState,
+    EndReason,
+    EventKind,
+    Outcome,
+    OwnershipEvent,
+    OwnershipPolicy,
+)
+
+
+class OwnershipRefused(ValidationError):
+    """A rule said no; the message names the rule and when it will allow the action."""
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "Y-m-d")
+
+
+def _customer_url(customer):
+    return reverse("crm:customer_detail", args=[customer.pk])
+
+
+# --- the two primitives every change is made of -------------------------------------------------
+
+
+def _start_claim(*, customer, holder, actor, kind, policy, reason="", from_user=None, dispute=None) -> Claim:
+    today = timezone.localdate()
+    claim = Claim.objects.create(
+        customer=customer, holder=holder, renewed_on=today, protected_until=policy.protected_until(customer, today)
+    )
+    customer.owner, customer.pool_since, customer.pool_reason = holder, None, ""
+    customer.save(update_fields=["owner", "pool_since", "pool_reason", "updated_at"])
+    Reminder.objects.open().filter(customer=customer).update(assignee=holder)
+    OwnershipEvent.objects.create(
+        customer=customer,
+        claim=claim,
+        kind=kind,
+        actor=actor,
+        from_user=from_user,
+        to_user=holder,
+        protected_until=claim.protected_until,
+        reason=reason,
+        dispute=dispute,
+    )
+    return claim
+
+
+def _end_claim(*, customer, end_reason, pool_reason=None) -> Claim | None:
+    """End the active claim; with a pool reason the customer goes to the pool and its reminders close."""
+    claim = Claim.objects.select_for_update().active().filter(customer=customer).first()
+    if claim:
+        claim.ended_at, claim.end_reason = timezone.now(), end_reason
+        claim.save(update_fields=["ended_at", "end_reason"])
+    if pool_reason:
+        customer.owner, customer.pool_since, customer.pool_reason = None, timezone.now(), pool_reason
+        customer.save(update_fields=["owner", "pool_since", "pool_reason", "updated_at"])
+        Reminder.objects.open().filter(customer=customer).update(
+            state=ReminderState.DISMISSED, dismissed_reason=PoolReason(pool_reason).label, closed_at=timezone.now()
+        )
+    return claim
+
+
+def _record(*, customer, kind, actor, claim=None, from_user=None, to_user=None, reason="", dispute=None):
+    return OwnershipEvent.objects.create(
+        customer=customer,
+        claim=claim,
+        kind=kind,
+        actor=actor,
+        from_user=from_user,
+        to_user=to_user,
+        protected_until=claim.protected_until if claim else None,
+        reason=reason,
+        dispute=dispute,
+    )
+
+
+# --- the pool -------------------------------------------------------------------------------------
+
+
+def claim_refusal(*, customer: Customer, rep: User, policy: OwnershipPolicy, now=None) -> str:
+    """Why `rep` may not claim `customer` from the pool now ("" if they may)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if customer.owner_id:
+        return _("%(name)s is already held by %(owner)s.") % {"name": customer.name, "owner": customer.owner}
+    if customer.pool_since and policy.pool_claim_delay_days:
+        opens = timezone.localdate(customer.pool_since) + datetime.timedelta(days=policy.pool_claim_delay_days)
+        if today < opens:
+            return _(
+                "This customer came back to the pool on %(since)s. Customers new to the pool wait "
+                "%(days)s day(s) before anyone may claim them: you may claim it from %(opens)s."
+            ) % {"since": _day(timezone.localdate(customer.pool_since)), "days": policy.pool_claim_delay_days,
+                 "opens": _day(opens)}  # fmt: skip
+    cooldown_start = now - datetime.timedelta(days=policy.reclaim_cooldown_days)
+    lost = (
+        OwnershipEvent.objects.filter(
+            customer=customer,
+            from_user=rep,
+            kind__in=[EventKind.RELEASED, EventKind.LAPSED, EventKind.TRANSFERRED, EventKind.DECIDED],
+            at__gte=cooldown_start,
+        )
+        .order_by("-at")
+        .first()
+    )
+    if lost and policy.reclaim_cooldown_days:
+        opens = timezone.localdate(lost.at) + datetime.timedelta(days=policy.reclaim_cooldown_days)
+        return _(
+            "You released or lost this customer on %(day)s. The re-claim cool-down is %(days)s days: "
+            "you may claim it again from %(opens)s."
+        ) % {"day": _day(timezone.localdate(lost.at)), "days": policy.reclaim_cooldown_days, "opens": _day(opens)}
+    limit = policy.holding_limit_for(rep)
+    held = Claim.objects.counting_toward_limit(policy).filter(holder=rep).count()
+    if held >= limit:
+        return _(
+            "You hold %(held)s customers and the holding limit is %(limit)s. Release a customer to the pool "
+            "first, or ask your manager for a higher limit."
+        ) % {"held": held, "limit": limit}
+    day_start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    claimed_today = OwnershipEvent.objects.filter(actor=rep, kind=EventKind.CLAIMED, at__gte=day_start).count()
+    if claimed_today >= policy.daily_claim_cap:
+        return _(
+            "You have claimed %(count)s customers from the pool today, the daily limit. "
+            "You may claim again from %(tomorrow)s."
+        ) % {"count": claimed_today, "tomorrow": _day(today + datetime.timedelta(days=1))}
+    return ""
+
+
+@transaction.atomic
+def claim_from_pool(*, customer: Customer, actor: User) -> Claim:
+    """First come, first served: the customer row is locked, so of two reps at once one gets it."""
+    if not (actor.is_rep or actor.is_manager):
+        raise PermissionDenied
+    lock(User, actor.pk)  # one claim at a time per rep, so the holding limit and daily cap hold under load
+    customer = lock(Customer, customer.pk)
+    policy = OwnershipPolicy.current()
+    refusal = claim_refusal(customer=customer, rep=actor, policy=policy)
+    if refusal:
+        raise OwnershipRefused(refusal)
+    return _start_claim(customer=customer, holder=actor, actor=actor, kind=EventKind.CLAIMED, policy=policy)
+
+
+def _is_current_seller(user: User) -> bool:
+    return user.is_active and not user.has_departed and not user.is_admin
+
+
+def _may_manage_owner(actor: User, owner: User | None) -> bool:
+    if actor.is_admin:
+        return True
+    if owner is None:
+        return actor.is_manager
+    return owner.pk == actor.pk or (actor.is_manager and User.objects.visible_to(actor).filter(pk=owner.pk).exists())
+
+
+@transaction.atomic
+def claim_release(*, customer: Customer, actor: User, reason: str) -> None:
+    """The holder (or their manager) gives the customer back to the pool, saying why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the customer goes back to the pool.")})
+    customer = lock(Customer, customer.pk)
+    holder = customer.owner
+    if holder is None:
+        raise OwnershipRefused(_("This customer is already in the pool."))
+    if not _may_manage_owner(actor, holder):
+        raise PermissionDenied
+    claim = _end_claim(customer=customer, end_reason=EndReason.RELEASED, pool_reason=PoolReason.RELEASED)
+    _record(customer=customer, kind=EventKind.RELEASED, actor=actor, claim=claim, from_user=holder, reason=reason)
+
+
+@transaction.atomic
+def claim_transfer(*, customer: Customer, actor: User, to_user: User, reason: str) -> Claim:
+    """A manager moves a customer to another rep (e.g. the customer asked: DOMAIN rule 9)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the customer changes hands.")})
+    customer = lock(Customer, customer.pk)
+    holder = customer.owner
+    if not (actor.is_manager or actor.is_admin) or not _may_manage_owner(actor, holder):
+        raise PermissionDenied
+    if not _may_manage_owner(actor, to_user) or not _is_current_seller(to_user):
+        raise ValidationError({"to_user": _("Choose a current member of your team.")})
+    if holder and holder.pk == to_user.pk:
+        raise ValidationError({"to_user": _("%(name)s already holds this customer.") % {"name": to_user}})
+    _end_claim(customer=customer, end_reason=EndReason.TRANSFERRED)
+    claim = _start_claim(
+        customer=customer,
+        holder=to_user,
+        actor=actor,
+        kind=EventKind.TRANSFERRED,
+        policy=OwnershipPolicy.current(),
+        reason=reason,
+        from_user=holder,
+    )
+    link = _customer_url(customer)
+    notify([to_user], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, detail=reason, link=link)
+    notify([holder], kind=NotificationKind.CUSTOMER_TAKEN, customer=customer, detail=reason, link=link)
+    return claim
+
+
+def claim_renew(*, visit, customer) -> Claim | None:
+    """A follow-up the holder logs restarts the protection clock from the day of the contact."""
+    if visit.author_id != customer.owner_id:
+        return None
+    policy = OwnershipPolicy.current()
+    if visit.method == "phone" and not policy.phone_renews:
+        return None
+    claim = Claim.objects.select_for_update().active().filter(customer=customer).first()
+    day = timezone.localdate(visit.started_at)
+    if claim is None or day <= claim.renewed_on:
+        return claim
+    claim.renewed_on = day
+    claim.protected_until = max(claim.protected_until, policy.protected_until(customer, day))
+    claim.save(update_fields=["renewed_on", "protected_until"])
+    _record(customer=customer, kind=EventKind.RENEWED, actor=visit.author, claim=claim, to_user=visit.author)
+    Reminder.objects.open().filter(customer=customer, kind=ReminderKind.CLAIM_LAPSING).update(
+        state=ReminderState.DONE, closed_at=timezone.now(), closed_by_visit=visit
+    )
+    return claim
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Registration:
+    """What became of a registration attempt, for the view to show."""
+
+    outcome: str  # created | similar | pool | own | collision | visible
+    customer: Customer | None = None
+    dispute: Dispute | None = None
+    matches: list[Match] = field(default_factory=list)
+
+
+def _serialize_registrations(customer: Customer):
+    """Registrations of the same name, code or phone wait for each other, so the check cannot race."""
+    if connection.vendor != "postgresql":
+        return  # SQLite allows one writer at a time anyway
+    keys = {f"name:{customer.name_normalized}"} if customer.name_normalized else set()
+    if customer.credit_code:
+        keys.add(f"code:{customer.credit_code}")
+    keys |= {f"phone:{number}" for number in phone_keys(customer.phones)}
+    with connection.cursor() as cursor:
+        for key in sorted(keys):  # one order everywhere: no deadlocks
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def arbiter_team(holder: User | None, challenger: User, policy: OwnershipPolicy):
+    """A manager decides inside their own team; across teams (or by policy) an admin does."""
+    if policy.arbiter != "team_manager" or holder is None:
+        return None
+    if holder.team_id and holder.team_id == challenger.team_id and holder.team.manager_id:
+        return holder.team
+    return None
+
+
+def _arbiters(team):
+    return [team.manager] if team and team.manager else list(User.objects.current().filter(role="admin"))
+
+
+@transaction.atomic
+def customer_register(
+    *,
+    customer: Customer,
+    actor: User,
+    confirmed_new: bool = False,
+    introducer_came_along: bool = False,
+    asked_for: User | None = None,
+) -> Registration:
+    """The only way a rep creates a customer: duplicate check first, then create and claim (DOMAIN rules 1–6)."""
+    customer.name_normalized = normalize_name(customer.name)
+    _serialize_registrations(customer)
+    matches = find_duplicates(name=customer.name, phones=customer.phones, credit_code=customer.credit_code)
+    strong = [match for match in matches if match.is_strong]
+    if strong:
+        existing = lock(Customer, strong[0].customer.pk)
+        if existing.owner_id is None:
+            return Registration("pool", existing, matches=matches)
+        if existing.owner_id == actor.pk:
+            return Registration("own", existing, matches=matches)
+        if Customer.objects.visible_to(actor).filter(pk=existing.pk).exists() and not actor.is_rep:
+            return Registration("visible", existing, matches=matches)
+        dispute = _open_dispute(
+            customer=existing,
+            challenger=actor,
+            opened_by=actor,
+            kind=DisputeKind.COLLISION,
+            # Words would be stored in the registering rep's language; the typed data reads in any.
+            statement=" · ".join(part for part in (customer.name, customer.phones, customer.need) if part),
+            attempt={
+                "name": customer.name,
+                "phones": customer.phones,
+                "credit_code": customer.credit_code,
+                "need": customer.need,
+                "at": timezone.now().isoformat(),
+            },
+        )
+        return Registration("collision", existing, dispute=dispute, matches=matches)
+    if matches and not confirmed_new:
+        return Registration("similar", matches=matches)
+
+    policy = OwnershipPolicy.current()
+    holder, reason = actor, ""
+    referrer = customer.referred_by
+    if referrer is not None:
+        referrer_owner = referrer.owner
+        if referrer_owner and (introducer_came_along or (asked_for and asked_for.pk == referrer_owner.pk)):
+            holder = referrer_owner  # DOMAIN rule 5: a referral belongs to the introducer's rep
+            reason = _("Referred by %(referrer)s, whose rep is %(rep)s.") % {"referrer": referrer, "rep": holder}
+        else:
+            reason = _("Referred by %(referrer)s (noted only: the introducer did not come along).") % {
+                "referrer": referrer
+            }
+    if holder.is_admin:
+        # Admins do not sell: what they register (e.g. typed in from a trade-fair list) starts in the pool.
+        customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
+        customer_save(customer=customer, actor=actor)
+        _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, reason=reason)
+        return Registration("created", customer, matches=matches)
+    customer_save(customer=customer, actor=actor)
+    _start_claim(customer=customer, holder=holder, actor=actor, kind=EventKind.REGISTERED, policy=policy, reason=reason)
+    if holder.pk != actor.pk:
+        notify(
+            [holder], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, detail=reason,
+            link=_customer_url(customer),
+        )  # fmt: skip
+    return Registration("created", customer, matches=matches)
+
+
+# --- disputes -------------------------------------------------------------------------------------
+
+
+def _open_dispute(*, customer, challenger, opened_by, kind, statement, attempt=None) -> Dispute:
+    policy = OwnershipPolicy.current()
+    holder = customer.owner
+    existing = Dispute.objects.open().filter(customer=customer, challenger=challenger).first()
+    if existing:
+        return existing
+    team = arbiter_team(holder, challenger, policy)
+    dispute = Dispute.objects.create(
+        customer=customer,
+        kind=kind,
+        holder=holder,
+        challenger=challenger,
+        opened_by=opened_by,
+        statement=statement,
+        attempt=attempt or {},
+        team=team,
+    )
+    claim = Claim.objects.active().filter(customer=customer).first()
+    _record(
+        customer=customer, kind=EventKind.DISPUTED, actor=opened_by, claim=claim, from_user=holder,
+        to_user=challenger, reason=statement, dispute=dispute,
+    )  # fmt: skip
+    notify(
+        [holder, challenger, *_arbiters(team)],
+        kind=NotificationKind.DISPUTE_OPENED,
+        customer=customer,
+        detail=statement,
+        link=reverse("claims:dispute_detail", args=[dispute.pk]),
+    )
+    return dispute
+
+
+@transaction.atomic
+def dispute_open(
+    *, customer: Customer, actor: User, statement: str, kind=DisputeKind.CLAIM, challenger: User | None = None
+) -> Dispute:
+    """A rep says they were first (rule 6), or a manager records that the customer wants another rep (rule 9)."""
+    statement = statement.strip()
+    if not statement:
+        raise ValidationError({"statement": _("Give your case: when you first contacted the customer, and how.")})
+    customer = lock(Customer, customer.pk)
+    challenger = challenger or actor
+    if kind == DisputeKind.CUSTOMER_WISH and not (actor.is_manager or actor.is_admin):
+        raise PermissionDenied  # a customer's wish is recorded by the manager who heard it
+    if challenger.pk != actor.pk and not _may_manage_owner(actor, challenger):
+        raise PermissionDenied
+    if not _is_current_seller(challenger):
+        raise ValidationError({"challenger": _("Choose a current rep.")})
+    if customer.owner_id is None:
+        raise OwnershipRefused(_("This customer is in the pool: claim it instead."))
+    if customer.owner_id == challenger.pk:
+        if challenger.pk == actor.pk:
+            raise OwnershipRefused(_("You already hold this customer."))
+        raise OwnershipRefused(_("%(name)s already holds this customer.") % {"name": challenger})
+    return _open_dispute(customer=customer, challenger=challenger, opened_by=actor, kind=kind, statement=statement)
+
+
+@transaction.atomic
+def dispute_decide(
+    *, dispute: Dispute, actor: User, outcome: str, reason: str, holder_share: int | None = None
+) -> Dispute:
+    """The decider's word, applied at once: ownership, credit and history change together."""
+    dispute = lock(Dispute, dispute.pk)
+    if dispute.state != DisputeState.OPEN:
+        raise OwnershipRefused(_("This dispute was already decided."))
+    if not dispute.decidable_by(actor):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write the reason for the decision: both reps will read it.")})
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    if outcome == Outcome.SPLIT and not (holder_share and 1 <= holder_share <= 99):
+        raise ValidationError({"holder_share": _("A split gives each rep between 1% and 99%.")})
+    customer = lock(Customer, dispute.customer_id)
+    policy = OwnershipPolicy.current()
+    holder = customer.owner
+    challenger = dispute.challenger
+    if customer.owner_id != dispute.holder_id:
+        raise OwnershipRefused(
+            _("The customer changed hands since this dispute was opened (now: %(owner)s). Open a new dispute.")
+            % {"owner": holder or _("the pool")}
+        )
+    if outcome in (Outcome.TRANSFER, Outcome.SPLIT) and not _is_current_seller(challenger):
+        raise OwnershipRefused(_("%(name)s has left: the customer cannot go to them.") % {"name": challenger})
+    claim = Claim.objects.select_for_update().active().filter(customer=customer).first()
+    if outcome == Outcome.KEEP:
+        _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=claim, to_user=holder,
+                reason=reason, dispute=dispute)  # fmt: skip
+    elif outcome == Outcome.TRANSFER:
+        _end_claim(customer=customer, end_reason=EndReason.DECIDED)
+        _start_claim(customer=customer, holder=challenger, actor=actor, kind=EventKind.DECIDED, policy=policy,
+                     reason=reason, from_user=holder, dispute=dispute)  # fmt: skip
+    elif outcome == Outcome.SPLIT:
+        claim.holder_share, claim.shared_with = holder_share, challenger
+        claim.save(update_fields=["holder_share", "shared_with"])
+        _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=claim, to_user=holder,
+                reason=f"{holder_share}/{100 - holder_share}: {reason}", dispute=dispute)  # fmt: skip
+    else:
+        ended = _end_claim(customer=customer, end_reason=EndReason.DECIDED, pool_reason=PoolReason.DECIDED)
+        _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=ended, from_user=holder,
+                reason=reason, dispute=dispute)  # fmt: skip
+    dispute.state, dispute.outcome, dispute.reason = DisputeState.DECIDED, outcome, reason
+    dispute.decided_by, dispute.decided_at = actor, timezone.now()
+    if outcome == Outcome.SPLIT:
+        dispute.holder_share, dispute.challenger_share = holder_share, 100 - holder_share
+    dispute.save()
+    notify(
+        [dispute.holder, challenger],
+        kind=NotificationKind.DISPUTE_DECIDED,
+        customer=customer,
+        detail=f"{dispute.get_outcome_display()}: {reason}",
+        link=reverse("claims:dispute_detail", args=[dispute.pk]),
+    )
+    return dispute
+
+
+# --- departure ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reason: str = "") -> int:
+    """A rep leaves (rule 8): they can no longer log in; their customers go to a colleague or the pool."""
+    if not (actor.is_admin or (actor.is_manager and _may_manage_owner(actor, rep))):
+        raise PermissionDenied
+    if reassign_to is not None and (
+        reassign_to.pk == rep.pk or not _is_current_seller(reassign_to) or not _may_manage_owner(actor, reassign_to)
+    ):
+        raise ValidationError({"reassign_to": _("Choose a current member of your team.")})
+    rep = lock(User, rep.pk)
+    if not rep.has_departed:
+        rep.mark_departed()
+    policy = OwnershipPolicy.current()
+    reason = reason.strip() or _("%(name)s left the company.") % {"name": rep}
+    moved = 0
+    for customer in Customer.objects.select_for_update().filter(owner=rep).order_by("pk"):
+        if reassign_to:
+            _end_claim(customer=customer, end_reason=EndReason.DEPARTED)
+            _start_claim(customer=customer, holder=reassign_to, actor=actor, kind=EventKind.DEPARTED,
+                         policy=policy, reason=reason, from_user=rep)  # fmt: skip
+        else:
+            claim = _end_claim(customer=customer, end_reason=EndReason.DEPARTED, pool_reason=PoolReason.DEPARTED)
+            _record(customer=customer, kind=EventKind.DEPARTED, actor=actor, claim=claim, from_user=rep,
+                    reason=reason)  # fmt: skip
+        moved += 1
+    if reassign_to and moved:
+        notify([reassign_to], kind=NotificationKind.CUSTOMER_ASSIGNED, detail=reason,
+               link=reverse("crm:customer_list") + f"?owner={reassign_to.pk}")  # fmt: skip
+    return moved

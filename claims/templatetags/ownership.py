@@ -1,0 +1,38 @@
+from django import template
+from django.utils import timezone
+
+from ..models import Claim, OwnershipEvent, OwnershipPolicy
+from ..permissions import may_claim
+
+register = template.Library()
+
+
+@register.inclusion_tag("claims/partials/ownership_panel.html", takes_context=True)
+def ownership_panel(context, customer, for_print=False, limit=30):
+    """Who owns the customer, until when, and how ownership changed: for the card and (limit=None) the dossier.
+
+    Three queries at most (active claim, policy, history), however long the history.
+    """
+    user = context["request"].user
+    claim = Claim.objects.active().filter(customer=customer).select_related("holder", "shared_with").first()
+    days_left = lapsing = None
+    if claim:
+        days_left = (claim.protected_until - timezone.localdate()).days
+        lapsing = days_left <= OwnershipPolicy.current().warning_days
+    events = OwnershipEvent.objects.filter(customer=customer).select_related("actor", "from_user", "to_user")
+    events = list(events if limit is None else events[: limit + 1])
+    holds = customer.owner_id is not None
+    return {
+        "customer": customer,
+        "claim": claim,
+        "days_left": days_left,
+        "lapsing": lapsing,
+        "events": events[:limit],
+        "more_events": limit is not None and len(events) > limit,
+        "for_print": for_print,
+        "can_claim": not holds and may_claim(user),
+        # The services decide; these only choose which buttons to offer to someone who can see the card.
+        "can_release": holds and (customer.owner_id == user.pk or not user.is_rep),
+        "can_transfer": not user.is_rep,
+        "can_dispute": holds and user.is_rep and customer.owner_id != user.pk,
+    }
