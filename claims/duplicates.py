@@ -24,6 +24,7 @@ REASONS = {
     "credit_code": _("same credit code"),
     "name": _("same name"),
     "phone": _("same phone"),
+    "group": _("same group"),
     "similar": _("similar name"),
 }
 
@@ -47,9 +48,10 @@ def phone_keys(phones: str) -> list[str]:
     return sorted({key for key in (normalize_phone(phone) for phone in split_phones(phones)) if key})
 
 
-def find_duplicates(*, name="", phones="", credit_code="", exclude_pk=None) -> list[Match]:
+def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclude_pk=None) -> list[Match]:
     """Matches, strongest first. Reads only what the caller may show: name, owner, grade, status."""
     name_key = normalize_name(name) if name else ""
+    group_key = normalize_name(group_name) if group_name else ""
     code = clean_credit_code(credit_code) if credit_code else ""
     phone_numbers = phone_keys(phones)
     found: dict[int, Match] = {}
@@ -59,7 +61,7 @@ def find_duplicates(*, name="", phones="", credit_code="", exclude_pk=None) -> l
             found.setdefault(customer.pk, Match(customer)).reasons.append(reason)
 
     base = Customer.objects.select_related("owner").only(
-        "name", "name_normalized", "grade", "status", "owner", "pool_reason", "pool_since", "credit_code"
+        "name", "name_normalized", "group_key", "grade", "status", "owner", "pool_reason", "pool_since", "credit_code"
     )
     if exclude_pk:
         base = base.exclude(pk=exclude_pk)
@@ -69,6 +71,12 @@ def find_duplicates(*, name="", phones="", credit_code="", exclude_pk=None) -> l
         keyed.append(Customer.objects.filter(credit_code=code).order_by().values_list("pk"))
     if name_key:
         keyed.append(Customer.objects.filter(name_normalized=name_key).order_by().values_list("pk"))
+    if group_key:  # DOMAIN rule 2: a group's members (and the group itself) are one customer
+        keyed.append(
+            Customer.objects.filter(Q(group_key=group_key) | Q(name_normalized=group_key)).order_by().values_list("pk")
+        )
+    if name_key:
+        keyed.append(Customer.objects.filter(group_key=name_key).order_by().values_list("pk"))
     if phone_numbers:
         keyed.append(CustomerPhone.objects.filter(number__in=phone_numbers).order_by().values_list("customer"))
     strong_ids = [row[0] for row in keyed[0].union(*keyed[1:])[:20]] if keyed else []
@@ -78,6 +86,9 @@ def find_duplicates(*, name="", phones="", credit_code="", exclude_pk=None) -> l
             match.reasons.append("credit_code")
         if name_key and customer.name_normalized == name_key:
             match.reasons.append("name")
+        same_group = group_key and group_key in (customer.group_key, customer.name_normalized)
+        if same_group or (name_key and customer.group_key == name_key):
+            match.reasons.append("group")
     if phone_numbers and found:
         for customer_id in CustomerPhone.objects.filter(number__in=phone_numbers, customer__in=list(found)).values_list(
             "customer", flat=True

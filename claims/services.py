@@ -295,7 +295,9 @@ def customer_register(
     """The only way a rep creates a customer: duplicate check first, then create and claim (DOMAIN rules 1–6)."""
     customer.name_normalized = normalize_name(customer.name)
     _serialize_registrations(customer)
-    matches = find_duplicates(name=customer.name, phones=customer.phones, credit_code=customer.credit_code)
+    matches = find_duplicates(
+        name=customer.name, phones=customer.phones, credit_code=customer.credit_code, group_name=customer.group_name
+    )
     strong = [match for match in matches if match.is_strong]
     if strong:
         existing = lock(Customer, strong[0].customer.pk)

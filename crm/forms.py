@@ -49,7 +49,7 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = [
-            "name", "phones", "need", "credit_code", "industry", "region", "city", "address", "website",
+            "name", "group_name", "phones", "need", "credit_code", "industry", "region", "city", "address", "website",
             "source", "referred_by", "annual_purchases", "share_of_wallet", "relationship_level", "status",
             "is_strategic", "is_high_growth", "man_money", "man_authority", "man_need", "notes",
         ]  # fmt: skip
@@ -88,6 +88,7 @@ class CustomerForm(forms.ModelForm):
                 Row(Column("industry", css_class="col-md-4"), Column("region", css_class="col-6 col-md-4"),
                     Column("city", css_class="col-6 col-md-4")),
                 "address",
+                "group_name",
                 Row(Column("website", css_class="col-md-6"), Column("source", css_class="col-md-6")),
                 "referred_by",
                 HTML('<datalist id="customer-suggestions"></datalist>'),

@@ -178,6 +178,13 @@ class Customer(models.Model):
     name_normalized = models.CharField(_("normalized name"), max_length=200, editable=False, db_index=True)
     name_pinyin = models.CharField(max_length=400, editable=False, blank=True)
     name_initials = models.CharField(max_length=200, editable=False, blank=True)
+    group_name = models.CharField(
+        _("group company"),
+        max_length=200,
+        blank=True,
+        help_text=_("The group (集团) this company belongs to, if any: members of one group are one customer."),
+    )
+    group_key = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
     )
@@ -284,6 +291,7 @@ class Customer(models.Model):
     def save(self, *args, **kwargs):
         self.credit_code = clean_credit_code(self.credit_code)
         self.name_normalized = normalize_name(self.name)
+        self.group_key = normalize_name(self.group_name) if self.group_name else ""
         self.name_pinyin, self.name_initials = pinyin_keys(self.name)
         super().save(*args, **kwargs)
         self.sync_phone_numbers()

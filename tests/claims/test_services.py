@@ -84,6 +84,14 @@ class TestRegistration:
         assert register(rep, "完全不同的名字", phones="0531-1", credit_code="91370200MA3C4LB45C").outcome == "own"
         assert Customer.objects.count() == 1
 
+    def test_members_of_one_group_are_one_customer(self, register, rep):
+        register(rep, "青岛杰航机械有限公司", group_name="杰航集团有限公司")
+        sister = register(rep, "济南杰航精工有限公司", phones="0531-1", group_name="杰航集团")
+        assert sister.outcome == "own"
+        assert "group" in sister.matches[0].reasons
+        assert register(rep, "杰航集团有限公司", phones="0531-2").outcome == "own"  # the group itself
+        assert Customer.objects.count() == 1
+
     def test_other_companies_do_not_match(self, register, rep):
         register(rep, "青岛杰航机械有限公司")
         matches = find_duplicates(name="潍坊德隆轨道装备有限公司", phones="0536-1234567")
