@@ -57,3 +57,17 @@ def test_refuses_to_run_beside_other_customers_unless_forced():
     seed_scale(force=True)
     assert Customer.objects.count() == 51
     assert Customer.objects.filter(pk=other.pk).exists()
+
+
+def test_ownership_and_complaints_and_a_second_run_replaces_them():
+    from claims.models import Claim, OwnershipEvent
+    from crm.models import Complaint
+
+    seed_scale()
+    seed_scale()  # the second run clears the first, append-only history included
+    owned = Customer.objects.filter(owner__isnull=False)
+    assert Claim.objects.active().count() == owned.count()
+    assert set(Claim.objects.values_list("holder", flat=True)) <= set(owned.values_list("owner", flat=True))
+    assert OwnershipEvent.objects.count() == owned.count()
+    assert not Customer.objects.filter(owner__isnull=True, pool_reason="").exists()
+    assert Complaint.objects.count() == 10

@@ -23,10 +23,14 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, reset_queries, transaction
+from django.db.models import Case, DateField, ExpressionWrapper, Value, When
 from django.db.models.deletion import get_candidate_relations_to_delete
+from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from claims.models import Claim, Dispute, DisputeKind, EventKind, OwnershipEvent, OwnershipPolicy
+from crm.complaints.models import Category, Complaint, ComplaintEvent, ResponseDeadline, Severity, State
 from crm.models import (
     Attitude,
     BuyingRole,
@@ -39,11 +43,13 @@ from crm.models import (
     GradeRule,
     Industry,
     Influence,
+    PoolReason,
     RelationshipLevel,
     Source,
     Status,
 )
 from crm.normalize import normalize_name, pinyin_keys, split_phones
+from crm.sql import insert_from_select
 from crm.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 from visits.models import LATE_AFTER, Method, Objection, ObjectionKind, ReminderKind, Visit
 from visits.services import CLOSES
@@ -51,7 +57,7 @@ from visits.services import CLOSES
 PREFIX = "scale-"
 PASSWORD = "scale12345"
 BATCH = 5000
-PHASES = ["clear", "people", "customers", "contacts", "visits"]
+PHASES = ["clear", "people", "customers", "contacts", "visits", "ownership", "complaints"]
 
 # (province, city, area code, first four digits of the credit code's region code)
 CITIES = [
@@ -114,6 +120,14 @@ DISCUSSIONS = [
     "客户预算紧张，{m}采购推迟到下季度。",
     "确认了{m}的技术参数，等待客户内部审批。",
 ]
+COMPLAINTS = [
+    "机床到货延期两周，影响客户交付",
+    "主轴异响，停机三天",
+    "安装调试人员迟到",
+    "发票信息错误",
+    "售后电话无人接听",
+]
+MEASURES = ["提前24小时向客户预警物流天气风险", "增加备用物流供应商", "售后热线增设夜班", "开票前双人复核"]
 NEXT_STEPS = ["发送报价单", "安排技术交流", "邀请来展厅参观", "提交试切方案", "跟进审批进度", "寄送样件"]
 OBJECTIONS = {
     ObjectionKind.PRICE: ["价格比同行高", "预算不够"],
@@ -192,7 +206,116 @@ def copy_insert(model, objects):
         cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", data)
 
 
-class Generator:
+class OwnershipAndComplaints:
+    """The later phases: claims and history as the services would have left them, disputes, complaints."""
+
+    # --- ownership -------------------------------------------------------------------------------------
+
+    def ownership(self):
+        """A claim per owned customer counted from its last contact, pool reasons, and some open collisions."""
+        generated = Customer.objects.filter(created_by__username__startswith=PREFIX)
+        policy = OwnershipPolicy.current()
+        start = Coalesce("last_contact_on", TruncDate("created_at"))
+
+        def until(days):
+            return ExpressionWrapper(start + datetime.timedelta(days=days), output_field=DateField())
+
+        owned = generated.filter(owner__isnull=False).annotate(
+            c_start=ExpressionWrapper(start, output_field=DateField()),
+            c_until=Case(
+                When(status=Status.ACTIVE, then=until(policy.active_protection_days)),
+                default=until(policy.prospect_protection_days),
+            ),
+            c_share=Value(100),
+            c_blank=Value(""),
+        )
+        claims = insert_from_select(
+            Claim,
+            ["customer", "holder", "started_at", "renewed_on", "protected_until", "holder_share", "end_reason"],
+            owned.values_list("pk", "owner", "created_at", "c_start", "c_until", "c_share", "c_blank"),
+        )
+        events = insert_from_select(
+            OwnershipEvent,
+            ["customer", "claim", "kind", "at", "actor", "to_user", "protected_until", "reason"],
+            Claim.objects.filter(customer__in=generated)
+            .annotate(e_kind=Value(EventKind.REGISTERED), e_reason=Value(""))
+            .values_list("customer", "pk", "e_kind", "started_at", "holder", "holder", "protected_until", "e_reason"),
+        )
+        reasons = [PoolReason.LAPSED, PoolReason.RELEASED, PoolReason.IMPORTED, PoolReason.DEPARTED]
+        pool = generated.filter(owner__isnull=True).annotate(bucket=Mod("pk", len(reasons)))
+        for bucket, reason in enumerate(reasons):
+            pool.filter(bucket=bucket).update(
+                pool_reason=reason, pool_since=self.now - datetime.timedelta(days=2 + 5 * bucket)
+            )
+        disputes = []
+        owned_ids = list(owned.values_list("pk", "owner"))
+        for customer_id, holder_id in self.rng.sample(owned_ids, min(len(owned_ids), len(owned_ids) // 300 + 1)):
+            challenger_id = self.rng.choice(self.rep_ids)
+            if challenger_id == holder_id:
+                continue
+            same_team = self.team_of[challenger_id] == self.team_of[holder_id]
+            disputes.append(
+                Dispute(
+                    customer_id=customer_id,
+                    kind=DisputeKind.COLLISION,
+                    holder_id=holder_id,
+                    challenger_id=challenger_id,
+                    opened_by_id=challenger_id,
+                    statement="同一家公司再次登记",
+                    team_id=self.team_of[holder_id] if same_team else None,
+                    opened_at=self.now - datetime.timedelta(days=self.rng.randint(0, 20)),
+                )  # fmt: skip
+            )
+        return {"claims": claims, "history": events, "disputes": self.insert(Dispute, disputes)}
+
+    # --- complaints ------------------------------------------------------------------------------------
+
+    def complaints(self):
+        """About one complaint per five customers over two years, most closed, a few open and overdue."""
+        rng = self.rng
+        hours = ResponseDeadline.hours()
+        states = [(State.CLOSED, 0.6), (State.RESOLVED, 0.1), (State.INVESTIGATING, 0.1), (State.OPEN, 0.2)]
+        complaints = []
+        for customer_id, author_id, _visits in rng.sample(self.generated, len(self.generated) // 5):
+            state = pick(rng, states)
+            severity = rng.choice(Severity.values)
+            days_ago = rng.randint(0, 5) if state == State.OPEN else rng.randint(6, HISTORY_DAYS)
+            received_at = self.now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 23))
+            done = state in (State.RESOLVED, State.CLOSED)
+            complaints.append(
+                Complaint(
+                    customer_id=customer_id,
+                    received_at=received_at,
+                    complainant_name="".join(person_name(rng)),
+                    phone=f"13{rng.randrange(100000000, 999999999)}",
+                    description=rng.choice(COMPLAINTS),
+                    reference=f"SO-{rng.randrange(100000, 999999)}",
+                    category=rng.choice(Category.values),
+                    severity=severity,
+                    root_cause="物流商调度失误" if done else "",
+                    resolution_actions="加急补发，承担运费" if done else "",
+                    customer_response="客户接受处理结果" if state == State.CLOSED else "",
+                    improvement_measures=rng.choice(MEASURES) if done and rng.random() < 0.5 else "",
+                    assignee_id=author_id,
+                    state=state,
+                    respond_by=received_at + datetime.timedelta(hours=hours[severity]),
+                    responded_at=None if state == State.OPEN else received_at + datetime.timedelta(hours=2),
+                    created_by_id=author_id,
+                    created_at=received_at,
+                )  # fmt: skip
+            )
+        self.insert(Complaint, complaints)
+        steps = [
+            ComplaintEvent(complaint_id=c.pk, from_state="", to_state=State.OPEN, actor_id=c.created_by_id,
+                           at=c.received_at) for c in complaints
+        ] + [
+            ComplaintEvent(complaint_id=c.pk, from_state=State.OPEN, to_state=c.state, actor_id=c.assignee_id,
+                           at=c.responded_at) for c in complaints if c.state != State.OPEN
+        ]  # fmt: skip
+        return {"complaints": len(complaints), "complaint steps": self.insert(ComplaintEvent, steps)}
+
+
+class Generator(OwnershipAndComplaints):
     """The phases, in order; each returns {what: rows written} and leaves what later phases need."""
 
     def __init__(self, *, customers, reps, teams, contacts, visits, seed):
@@ -216,10 +339,33 @@ class Generator:
     def clear(self):
         users = User.objects.filter(username__startswith=PREFIX)
         team_ids = set(users.exclude(team=None).values_list("team", flat=True))
-        rows = delete_generated(Customer.objects.filter(created_by__in=users))
+        customers = Customer.objects.filter(created_by__in=users)
+        rows = self.clear_ownership(customers)
+        rows += delete_generated(Complaint.objects.filter(customer__in=customers))
+        rows += delete_generated(customers)
         user_rows, _ = users.delete()
         team_rows, _ = Team.objects.filter(pk__in=team_ids).delete()
         return {"rows removed": rows + user_rows + team_rows}
+
+    def clear_ownership(self, customers):
+        """Ownership history is append-only, by a trigger: lifted inside this transaction for generated rows only."""
+        table = OwnershipEvent._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ownership_history_append_only")
+            else:
+                cursor.execute("DROP TRIGGER IF EXISTS ownership_history_no_delete")
+        rows = OwnershipEvent.objects.filter(customer__in=customers)._raw_delete(connection.alias)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ownership_history_append_only")
+            else:
+                cursor.execute(
+                    f"CREATE TRIGGER ownership_history_no_delete BEFORE DELETE ON {table} "
+                    "BEGIN SELECT RAISE(ABORT, 'ownership history is append-only: DELETE refused'); END;"
+                )
+        rows += Dispute.objects.filter(customer__in=customers)._raw_delete(connection.alias)
+        return rows + Claim.objects.filter(customer__in=customers)._raw_delete(connection.alias)
 
     # --- people ----------------------------------------------------------------------------------------
 
@@ -255,6 +401,7 @@ class Generator:
             team.manager = manager
         Team.objects.bulk_update(teams, ["manager"])
         self.rep_ids = [rep.pk for rep in reps]
+        self.team_of = {rep.pk: rep.team_id for rep in reps}
         self.manager_of = {rep.pk: managers[i % len(managers)].pk for i, rep in enumerate(reps)}
         return {"teams": len(teams), "users": 1 + len(managers) + len(reps)}
 
