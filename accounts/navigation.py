@@ -26,11 +26,12 @@ MANAGERS_AND_ADMINS = frozenset({Role.MANAGER, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", MANAGERS_AND_ADMINS),
+    NavItem(_("Board"), "board:board", MANAGERS_AND_ADMINS),
     NavItem(_("My day"), "visits:day", EVERYONE, count="visits.navigation.due_count"),
     NavItem(_("Customers"), "crm:customer_list", EVERYONE),
     NavItem(_("Pool"), "claims:pool", EVERYONE),
     NavItem(_("Disputes"), "claims:dispute_list", EVERYONE, count="claims.navigation.open_disputes_count"),
+    NavItem(_("Complaints"), "complaints:list", EVERYONE),
     NavItem(_("Escalations"), "visits:escalation_list", MANAGERS_AND_ADMINS, count="visits.navigation.escalated_count"),
     NavItem(_("Team"), "accounts:team", MANAGERS_AND_ADMINS),
     NavItem(_("Admin site"), "admin:index", ADMINS),

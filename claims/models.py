@@ -387,3 +387,7 @@ class Dispute(models.Model):
 
     def decidable_by(self, user):
         return Dispute.objects.decidable_by(user).filter(pk=self.pk).exists()
+
+
+# The follow-up board keeps its table in its own module; importing it here registers the model.
+from .board_models import WeeklyDigest  # noqa: E402, F401

@@ -11,3 +11,7 @@ def ownership_sweep_task(self):
     result = ownership_sweep()
     JobHeartbeat.beat("ownership_sweep")
     return result
+
+
+# Celery finds tasks in each app's tasks module; the board's weekly digest is registered from here.
+from .board.tasks import weekly_digest_task  # noqa: E402, F401

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Contact, Customer, GradeChange, GradeRule, JobHeartbeat
+from .models import Complaint, ComplaintEvent, Contact, Customer, GradeChange, GradeRule, JobHeartbeat, ResponseDeadline
 from .services import customer_save
 
 
@@ -88,4 +88,44 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
     readonly_fields = ["name", "last_run_at", "runs"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ResponseDeadline)
+class ResponseDeadlineAdmin(admin.ModelAdmin):
+    list_display = ["severity", "response_hours"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ComplaintEventInline(admin.TabularInline):
+    """The workflow's steps: shown, never edited here."""
+
+    model = ComplaintEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "actor", "from_state", "to_state", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """Read here; recorded and moved in the app, where the workflow's rules and alerts apply."""
+
+    list_display = ["customer", "category", "severity", "state", "received_at", "respond_by", "assignee"]
+    list_filter = ["state", "severity", "category"]
+    list_select_related = ["customer", "assignee"]
+    search_fields = ["customer__name", "description", "reference"]
+    inlines = [ComplaintEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

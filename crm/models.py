@@ -536,6 +536,10 @@ class NotificationKind(models.TextChoices):
     CUSTOMER_TAKEN = "customer_taken", _("A customer was moved away from you")
     DISPUTE_OPENED = "dispute_opened", _("An ownership dispute was opened")
     DISPUTE_DECIDED = "dispute_decided", _("An ownership dispute was decided")
+    COMPLAINT_RECORDED = "complaint_recorded", _("A complaint was recorded on your customer")
+    COMPLAINT_ON_A_CUSTOMER = "complaint_a_customer", _("Complaint from an A customer")
+    COMPLAINT_ASSIGNED = "complaint_assigned", _("A complaint was assigned to you")
+    COMPLAINT_OVERDUE = "complaint_overdue", _("A complaint has not been answered in time")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -564,3 +568,7 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_kind_display()}"
+
+
+# Complaints live in their own module of this app; importing them here registers the models.
+from .complaints.models import Complaint, ComplaintEvent, ResponseDeadline  # noqa: E402, F401

@@ -176,6 +176,18 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("FOLLOWUP_DIGEST_HOUR", default=7), minute=env.int("FOLLOWUP_DIGEST_MINUTE", default=0)
         ),
     },
+    "weekly-digest": {
+        "task": "claims.board.tasks.weekly_digest_task",
+        "schedule": crontab(
+            day_of_week="mon",
+            hour=env.int("WEEKLY_DIGEST_HOUR", default=7),
+            minute=env.int("WEEKLY_DIGEST_MINUTE", default=30),
+        ),
+    },
+    "complaint-deadlines": {
+        "task": "crm.complaints.tasks.complaint_deadline_task",
+        "schedule": timedelta(minutes=env.int("COMPLAINT_CHECK_MINUTES", default=10)),
+    },
     "heartbeat": {
         "task": "crm.tasks.heartbeat",
         "schedule": timedelta(seconds=env.int("HEARTBEAT_SECONDS", default=300)),

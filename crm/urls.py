@@ -28,6 +28,8 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("i18n/setlang/", views.switch_language, name="set_language"),
     path("customers/", include(customer_patterns)),
+    path("board/", include("claims.board.urls")),
+    path("complaints/", include("crm.complaints.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("visits.urls")),
     path("", include("claims.urls")),

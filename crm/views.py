@@ -15,13 +15,13 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 from django_htmx.http import reswap, retarget
 
-from accounts.models import Team, User
+from accounts.models import User
 from accounts.permissions import manager_required
 
 from . import exports
 from .filters import CustomerFilter
 from .forms import ContactForm, CustomerForm, GradeOverrideForm
-from .models import Contact, Customer, Grade, GradeRule, JobHeartbeat, Notification
+from .models import Contact, Customer, Grade, GradeRule, Notification
 from .pdf import render_pdf
 from .services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
 
@@ -29,18 +29,10 @@ PAGE_SIZE = 25
 
 
 def home(request):
-    """Each role's start page; later apps give reps their day and managers their board."""
-    user = request.user
-    if user.is_rep:
+    """Each role's start page: reps their day; managers and admins the follow-up board."""
+    if request.user.is_rep:
         return redirect("visits:day")
-    context = {}
-    if user.is_admin:
-        context["teams"] = Team.objects.select_related("manager").order_by("name")
-        context["heartbeats"] = JobHeartbeat.objects.all()
-    elif user.is_manager:
-        context["teams"] = user.led_teams.order_by("name")
-        context["team_members"] = User.objects.filter(team__manager=user).order_by("username")
-    return render(request, "home.html", context)
+    return redirect("board:board")
 
 
 def notifications(request):

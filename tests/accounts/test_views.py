@@ -63,24 +63,26 @@ def nav_labels(response):
 @pytest.mark.django_db
 def test_navigation_fits_each_role(client, rep, manager, admin_user):
     client.force_login(rep)
-    assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers", "Pool", "Disputes"]
+    assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers", "Pool", "Disputes", "Complaints"]
     client.force_login(manager)
-    assert nav_labels(client.get(reverse("home"))) == [
-        "Home",
+    assert nav_labels(client.get(reverse("home"), follow=True)) == [
+        "Board",
         "My day",
         "Customers",
         "Pool",
         "Disputes",
+        "Complaints",
         "Escalations",
         "Team",
     ]
     client.force_login(admin_user)
-    assert nav_labels(client.get(reverse("home"))) == [
-        "Home",
+    assert nav_labels(client.get(reverse("home"), follow=True)) == [
+        "Board",
         "My day",
         "Customers",
         "Pool",
         "Disputes",
+        "Complaints",
         "Escalations",
         "Team",
         "Admin site",

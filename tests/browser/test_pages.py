@@ -9,6 +9,8 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Claim, EventKind, OwnershipEvent
+from crm.complaints.models import Complaint
+from crm.complaints.services import complaint_record
 from crm.models import BuyingRole, PoolReason
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import ContactFactory, CustomerFactory
@@ -52,11 +54,22 @@ def customer(rep):
     CustomerFactory(
         name="烟台新池中客户有限公司", owner=None, pool_reason=PoolReason.RELEASED, pool_since=timezone.now()
     )
+    complaint_record(
+        complaint=Complaint(
+            customer=customer, complainant_name="李秀英（客服主管）", phone="13856781234",
+            received_at=timezone.now() - datetime.timedelta(days=4), reference="订单20240308",
+            description="订单号20240308的货物延迟2天到货，导致客户门店缺货，客户要求赔偿。", category="delivery_delay",
+            root_cause="物流供应商突发暴雨，运输延误；未提前预警客户（内部流程漏洞）。",
+            improvement_measures="建立物流风险预警机制（恶劣天气提前24小时通知客户）；增加备用物流供应商。",
+        ),
+        actor=rep,
+    )  # fmt: skip
     return customer
 
 
 def pages_for(role, customer):
     visit = customer.visits.get()
+    complaint = customer.complaints.get()
     pages = {
         "home": "/",
         "day": "/day/",
@@ -68,6 +81,10 @@ def pages_for(role, customer):
         "register": "/register/",
         "duplicates": "/duplicates/?q=青岛杰航精密机械",
         "pool": "/pool/",
+        "complaints": "/complaints/",
+        "complaints-filtered": "/complaints/?state=open&overdue=true&received_after=2020-01-01",
+        "complaint": f"/complaints/{complaint.pk}/",
+        "measures": "/complaints/measures/",
     }
     if role == "rep":
         pages["release"] = f"/customers/{customer.pk}/release/"
@@ -76,6 +93,8 @@ def pages_for(role, customer):
         pages["log"] = f"/customers/{customer.pk}/log/"
         pages["pause"] = f"/customers/{customer.pk}/pause/"
         pages["visit-edit"] = f"/visits/{visit.pk}/edit/"
+        pages["complaint-new"] = f"/complaints/new/{customer.pk}/"
+        pages["complaint-edit"] = f"/complaints/{complaint.pk}/edit/"
     else:
         pages["team"] = "/accounts/team/"
         pages["escalations"] = "/escalations/"

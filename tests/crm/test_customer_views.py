@@ -115,6 +115,8 @@ class TestCard:
         from django.utils import timezone
 
         from claims.models import Claim, OwnershipEvent, OwnershipPolicy
+        from crm.complaints.models import Complaint
+        from crm.complaints.services import complaint_record
         from visits.models import Visit
 
         def add_visit():
@@ -131,14 +133,18 @@ class TestCard:
         add_visit()
         url = reverse("crm:customer_detail", args=[own.pk])
         # session, user, customer, contacts, grade policy, grade changes, visits (+ their objections and contacts),
-        # active claim, ownership policy, ownership history, and the navigation's due and open-dispute counts
-        with django_assert_num_queries(15) as small:
+        # active claim, ownership policy, ownership history, complaints, and the navigation's due and open-dispute
+        # counts
+        with django_assert_num_queries(16) as small:
             rep_client.get(url)
         ContactFactory.create_batch(15, customer=own)
         for _ in range(10):
             own.grade_changes.create(to_grade="B", reason="x")
             add_visit()
             OwnershipEvent.objects.create(customer=own, claim=claim, kind="renewed", actor=rep, to_user=rep)
+            complaint_record(
+                complaint=Complaint(customer=own, complainant_name="x", description="x", category="other"), actor=rep
+            )
         with django_assert_num_queries(len(small.captured_queries)):
             rep_client.get(url)
 

@@ -1,0 +1,70 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from crm.models import Grade
+
+from .models import Category, Complaint, Severity, State
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("Customer, complainant or order/machine reference"),
+                "type": "search",
+                "class": "form-control",
+            }
+        ),
+    )
+    state = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=State.choices, widget=forms.CheckboxSelectMultiple
+    )
+    severity = django_filters.MultipleChoiceFilter(
+        label=_("Severity"), choices=Severity.choices, widget=forms.CheckboxSelectMultiple
+    )
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
+    grade = django_filters.MultipleChoiceFilter(
+        label=_("Customer grade"), field_name="customer__grade", choices=Grade.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    overdue = django_filters.BooleanFilter(label=_("Response overdue"), method="filter_overdue")
+    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=User.objects.none())
+    received = django_filters.DateFromToRangeFilter(
+        label=_("Received"),
+        field_name="received_at",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    # The customer card's "all complaints" link; no field on the page.
+    customer = django_filters.NumberFilter(field_name="customer", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Complaint
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whoever holds one of the complaints the user can see.
+        self.filters["assignee"].queryset = User.objects.filter(
+            pk__in=Complaint.objects.visible_to(user).values("assignee")
+        ).order_by("username")
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(customer__name__icontains=value)
+            | Q(complainant_name__icontains=value)
+            | Q(complainant__name__icontains=value)
+            | Q(reference__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.overdue()
+        return queryset.exclude(pk__in=Complaint.objects.overdue().values("pk"))

@@ -1,0 +1,167 @@
+"""Recording complaints and moving them through their workflow; every step is kept."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from crm.models import Customer, Grade, Notification, NotificationKind
+from crm.services import lock, notify
+from crm.sql import insert_from_select
+
+from .models import TRANSITIONS, Complaint, ComplaintEvent, State
+
+# What a step needs before it is allowed: the field and the message that asks for it.
+REQUIRED_FOR = {
+    State.RESOLVED: (
+        "resolution_actions",
+        gettext_lazy("Write what was done for the customer before marking it resolved."),
+    ),
+    State.CLOSED: (
+        "customer_response",
+        gettext_lazy("Record the customer's response before closing: closed means they accepted."),
+    ),
+}
+
+
+def _link(complaint):
+    return reverse("complaints:detail", args=[complaint.pk])
+
+
+def _manager_of(user):
+    team = user.team if user and user.team_id else None
+    return team.manager if team and team.manager_id else None
+
+
+def may_handle(user: User, complaint: Complaint) -> bool:
+    """The assignee, whoever may change the customer, and admins move a complaint along."""
+    if user.is_admin or complaint.assignee_id == user.pk:
+        return True
+    return Customer.objects.editable_by(user).filter(pk=complaint.customer_id).exists()
+
+
+@transaction.atomic
+def complaint_record(*, complaint: Complaint, actor: User) -> Complaint:
+    """Any rep who can see the customer records a complaint; the owner always hears of it, and at once for an A."""
+    customer = Customer.objects.visible_to(actor).filter(pk=complaint.customer_id).first()
+    if customer is None:
+        raise PermissionDenied
+    if complaint.complainant_id and complaint.complainant.customer_id != customer.pk:
+        raise ValidationError({"complainant": _("Choose one of this customer's contacts.")})
+    complaint.assignee_id = complaint.assignee_id or customer.owner_id or actor.pk
+    complaint.created_by = actor
+    complaint.respond_by = complaint.deadline_from()
+    complaint.full_clean()
+    complaint.save()
+    ComplaintEvent.objects.create(complaint=complaint, to_state=State.OPEN, actor=actor)
+    owner, link = customer.owner, _link(complaint)
+    if customer.grade != Grade.A:  # an A customer's owner hears through the alert below
+        notify([owner] if owner and owner.pk != actor.pk else [], kind=NotificationKind.COMPLAINT_RECORDED,
+               customer=customer, detail=complaint.description[:255], link=link)  # fmt: skip
+    if complaint.assignee_id not in (actor.pk, customer.owner_id):
+        notify([complaint.assignee], kind=NotificationKind.COMPLAINT_ASSIGNED, customer=customer, link=link)
+    if customer.grade == Grade.A:
+        notify([owner, _manager_of(owner)], kind=NotificationKind.COMPLAINT_ON_A_CUSTOMER, customer=customer,
+               detail=complaint.description[:255], link=link)  # fmt: skip
+    return complaint
+
+
+@transaction.atomic
+def complaint_move(*, complaint: Complaint, actor: User, to_state: str, note: str = "") -> Complaint:
+    """One step of open → investigating → resolved → closed (or back to open), if its conditions hold."""
+    complaint = lock(Complaint, complaint.pk)
+    if not may_handle(actor, complaint):
+        raise PermissionDenied
+    if to_state not in TRANSITIONS[complaint.state]:
+        raise ValidationError(
+            _("A complaint that is %(now)s cannot be moved to %(to)s.")
+            % {"now": complaint.get_state_display(), "to": State(to_state).label if to_state in State.values else "?"}
+        )
+    required = REQUIRED_FOR.get(to_state)
+    if required and not getattr(complaint, required[0]).strip():
+        raise ValidationError({required[0]: required[1]})
+    note = note.strip()
+    now = timezone.now()
+    if to_state == State.OPEN:
+        if not note:
+            raise ValidationError({"note": _("Say why the complaint is reopened.")})
+        # A reopened complaint is answered again, within its severity's time from now.
+        complaint.responded_at, complaint.overdue_alerted_at = None, None
+        complaint.respond_by = complaint.deadline_from(start=now)
+    elif complaint.responded_at is None:
+        complaint.responded_at = now
+    from_state = complaint.state
+    complaint.state = to_state
+    complaint.save()
+    ComplaintEvent.objects.create(complaint=complaint, from_state=from_state, to_state=to_state, actor=actor, note=note)
+    return complaint
+
+
+@transaction.atomic
+def complaint_update(*, complaint: Complaint, actor: User, changed: list[str]) -> Complaint:
+    """Save what the team learned or did; the edit is a step in the history, and a new assignee hears."""
+    current = lock(Complaint, complaint.pk)
+    if not may_handle(actor, current):
+        raise PermissionDenied
+    if not changed:
+        return current
+    fields = [name for name in changed if name != "assignee"]
+    if "assignee" in changed:
+        fields.append("assignee")
+    if "severity" in changed and current.responded_at is None:
+        complaint.respond_by = complaint.deadline_from(start=current.received_at)
+        fields.append("respond_by")
+    complaint.state = current.state  # a step someone took meanwhile stands
+    complaint.save(update_fields=fields)
+    labels = ", ".join(str(Complaint._meta.get_field(name).verbose_name) for name in changed)
+    ComplaintEvent.objects.create(
+        complaint=complaint, from_state=current.state, to_state=current.state, actor=actor,
+        note=_("Edited: %(fields)s") % {"fields": labels},
+    )  # fmt: skip
+    if "assignee" in changed and complaint.assignee_id != actor.pk:
+        notify([complaint.assignee], kind=NotificationKind.COMPLAINT_ASSIGNED, customer=complaint.customer,
+               link=_link(complaint))  # fmt: skip
+    return complaint
+
+
+def complaint_links():
+    """The detail URL of each complaint row, built in SQL: /complaints/<pk>/."""
+    marker = "987654321"
+    prefix, suffix = reverse("complaints:detail", args=[marker]).split(marker)
+    return Concat(Value(prefix), Cast("pk", CharField()), Value(suffix), output_field=CharField())
+
+
+def complaint_deadline_alerts(now=None) -> int:
+    """Flag complaints past their response deadline and tell the assignee and their manager, once each."""
+    now = now or timezone.now()
+    run = uuid.uuid4()
+    with transaction.atomic():
+        flagged = (
+            Complaint.objects.overdue(now)
+            .filter(overdue_alerted_at__isnull=True)
+            .update(overdue_alerted_at=now, alerted_by_run=run)
+        )
+        if not flagged:
+            return 0
+        taken = Complaint.objects.filter(alerted_by_run=run)
+        fields = ["user", "kind", "customer", "detail", "link", "created_at"]
+        alert = {
+            "n_kind": Value(NotificationKind.COMPLAINT_OVERDUE),
+            "n_detail": Value(""),
+            "n_link": complaint_links(),
+            "n_at": Value(now),
+        }
+        columns = ["n_kind", "customer", "n_detail", "n_link", "n_at"]
+        insert_from_select(Notification, fields, taken.annotate(**alert).values_list("assignee", *columns))
+        managers = taken.filter(assignee__team__manager__isnull=False).exclude(assignee=F("assignee__team__manager"))
+        insert_from_select(
+            Notification, fields, managers.annotate(**alert).values_list("assignee__team__manager", *columns)
+        )
+    return flagged

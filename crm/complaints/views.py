@@ -1,0 +1,173 @@
+"""Complaint pages: recorded on a phone, moved along its workflow, printed as the 模板3 record, and reported."""
+
+from itertools import groupby
+from operator import attrgetter
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from crm.models import Customer
+from crm.pdf import render_pdf
+
+from .filters import ComplaintFilter
+from .forms import ComplaintEditForm, ComplaintForm
+from .models import Category, Complaint, State
+from .services import complaint_move, complaint_record, complaint_update, may_handle
+
+PAGE_SIZE = 50
+
+# What the button that moves a complaint to each state says.
+MOVE_LABELS = {
+    State.INVESTIGATING: gettext_lazy("Start investigating"),
+    State.RESOLVED: gettext_lazy("Mark resolved"),
+    State.CLOSED: gettext_lazy("Close: the customer accepted"),
+    State.OPEN: gettext_lazy("Reopen"),
+}
+
+
+def _visible_complaint(request, pk):
+    complaints = Complaint.objects.visible_to(request.user).select_related(
+        "customer__owner", "complainant", "assignee", "created_by"
+    )
+    return get_object_or_404(complaints, pk=pk)
+
+
+def _refusal_text(error):
+    # The services build some messages when first imported; translating again shows them in the reader's language.
+    return " ".join(_(message) for message in error.messages)
+
+
+def _add_service_errors(form, error):
+    """A refusal from the service, shown on the fields it names (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, _refusal_text(error))
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, _refusal_text(ValidationError(errors)))
+
+
+def complaint_create(request, customer_pk):
+    """Anyone who can see the customer records a complaint; the service informs the owner."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_pk)
+    form = ComplaintForm(
+        request.POST or None, instance=Complaint(customer=customer), customer=customer, actor=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        complaint = form.save(commit=False)
+        if form.cleaned_data["assignee"]:
+            complaint.assignee = form.cleaned_data["assignee"]
+        try:
+            complaint_record(complaint=complaint, actor=request.user)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Complaint recorded."))
+            return redirect("complaints:detail", pk=complaint.pk)
+    return render(request, "complaints/complaint_form.html", {"form": form, "customer": customer})
+
+
+def complaint_list(request):
+    complaints = Complaint.objects.visible_to(request.user).select_related("customer", "assignee")
+    complaint_filter = ComplaintFilter(request.GET or None, queryset=complaints, user=request.user)
+    page = Paginator(complaint_filter.qs.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for complaint in page:
+        complaint.overdue = complaint.is_overdue(now)
+    customer_pk = complaint_filter.form.cleaned_data.get("customer") if complaint_filter.is_bound else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "complaints/complaint_list.html",
+        {
+            "filter": complaint_filter,
+            "page": page,
+            "querystring": query.urlencode(),
+            "filters_open": bool(set(complaint_filter.form.changed_data) - {"q", "customer"}),
+            "for_customer": customer_pk and Customer.objects.visible_to(request.user).filter(pk=customer_pk).first(),
+        },
+    )
+
+
+def _detail_context(request, complaint, note=""):
+    can_handle = may_handle(request.user, complaint)
+    return {
+        "complaint": complaint,
+        "customer": complaint.customer,
+        "events": complaint.events.select_related("actor"),
+        "overdue": complaint.is_overdue(),
+        "can_handle": can_handle,
+        "moves": [(state, MOVE_LABELS[state]) for state in complaint.allowed_states()] if can_handle else [],
+        "note": note,
+    }
+
+
+def complaint_detail(request, pk):
+    complaint = _visible_complaint(request, pk)
+    return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
+
+
+@require_POST
+def complaint_move_view(request, pk):
+    complaint = _visible_complaint(request, pk)
+    note = request.POST.get("note", "")
+    try:
+        complaint = complaint_move(
+            complaint=complaint, actor=request.user, to_state=request.POST.get("to_state", ""), note=note
+        )
+    except ValidationError as error:
+        # Shown on the page itself, so the note typed is still there.
+        messages.error(request, _refusal_text(error))
+        context = _detail_context(request, complaint, note=note)
+        return render(request, "complaints/complaint_detail.html", context, status=400)
+    messages.success(request, _("The complaint is now “%(state)s”.") % {"state": complaint.get_state_display()})
+    return redirect("complaints:detail", pk=complaint.pk)
+
+
+def complaint_edit(request, pk):
+    complaint = _visible_complaint(request, pk)
+    if not may_handle(request.user, complaint):
+        raise PermissionDenied
+    form = ComplaintEditForm(request.POST or None, instance=complaint, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        complaint_update(complaint=form.save(), actor=request.user, changed=form.changed_data)
+        messages.success(request, _("Changes saved."))
+        return redirect("complaints:detail", pk=complaint.pk)
+    return render(
+        request,
+        "complaints/complaint_form.html",
+        {"form": form, "customer": complaint.customer, "complaint": complaint},
+    )
+
+
+def complaint_pdf(request, pk):
+    """The printable customer complaint record (客户投诉处理记录表, 模板3)."""
+    complaint = _visible_complaint(request, pk)
+    context = {
+        "complaint": complaint,
+        "customer": complaint.customer,
+        "events": complaint.events.select_related("actor"),
+    }
+    return render_pdf(request, "complaints/complaint_pdf.html", context, filename=f"complaint-{pk}.pdf")
+
+
+def measures(request):
+    """What the company promised to change, by category, across the complaints the user can see."""
+    complaints = (
+        Complaint.objects.visible_to(request.user)
+        .exclude(improvement_measures="")
+        .select_related("customer")
+        .order_by("category", "-received_at", "-pk")
+    )
+    order = list(Category.values)
+    groups = sorted(
+        ((Category(key), list(rows)) for key, rows in groupby(complaints, key=attrgetter("category"))),
+        key=lambda group: order.index(group[0]),
+    )
+    return render(request, "complaints/measures.html", {"groups": groups})
