@@ -134,7 +134,13 @@ def seed(stdout):
     existing = set(Customer.objects.values_list("name", flat=True))
     created = 0
     customers = []
-    names = [make_name(rng, i) for i in range(CUSTOMER_COUNT)]
+    names, seen = [], set()
+    for index in range(CUSTOMER_COUNT):
+        name = make_name(rng, index)
+        while name[2] in seen:  # the same city, brand and trade can come up twice: draw again
+            name = make_name(rng, index)
+        seen.add(name[2])
+        names.append(name)
     names += [(names[0][0], names[0][1], variant, names[0][3]) for _original, variant in NEAR_DUPLICATES]
     for index, (province, city, name, industry) in enumerate(names):
         if name in existing:
