@@ -1,0 +1,22 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from claims.models import Claim, Dispute
+from crm.complaints.models import Complaint, State
+from crm.models import Customer
+from visits.models import Reminder, Visit
+
+
+@pytest.mark.django_db
+def test_demo_data_fills_every_app_once():
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = [Customer.objects.count(), Visit.objects.count(), Claim.objects.count(), Complaint.objects.count()]
+    assert counts[0] > 300 and counts[1] > 300
+    assert Claim.objects.active().count() == Customer.objects.filter(owner__isnull=False).count()
+    assert Dispute.objects.open().exists()
+    assert set(Complaint.objects.values_list("state", flat=True)) == set(State.values)
+    assert {"A", "B", "C"} <= set(Reminder.objects.open().values_list("customer__grade", flat=True))
+    call_command("seed_demo", stdout=io.StringIO())  # the newcomer's second `make run`
+    assert [Customer.objects.count(), Visit.objects.count(), Claim.objects.count(), Complaint.objects.count()] == counts
