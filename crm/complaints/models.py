@@ -129,6 +129,7 @@ class Complaint(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["-received_at"], name="complaint_newest_first"),  # the list's order
             models.Index(fields=["state", "respond_by"]),
             models.Index(fields=["customer", "-received_at"]),
             models.Index(fields=["assignee", "state"]),
