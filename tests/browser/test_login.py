@@ -22,7 +22,9 @@ def test_rep_logs_in_and_out_in_chinese_on_a_phone(new_page, rep):
     screenshot(page, "home-zh-phone")
 
     page.click(".navbar-toggler")
+    page.wait_for_selector("#main-nav.show")  # the menu has finished unfolding: no click lands mid-animation
     page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("logout").wait_for(state="visible")
     page.get_by_test_id("logout").click()
     page.wait_for_url("**/accounts/login/")
     assert page.locator("h1").inner_text() == "登录"
