@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -74,11 +75,16 @@ def customer_list(request):
     customer_filter = filtered_customers(request)
     customers = customer_filter.qs
     if not customers.query.order_by:
-        customers = customers.order_by("name", "pk")
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+        # By name, walking its index; but a search's few matches are sorted instead, or the planner
+        # walks the whole index testing each row against the search (170 ms at 100,000 customers).
+        by_name = Lower("name") if request.GET.get("q", "").strip() else "name"
+        customers = customers.order_by(by_name, "pk")
     counts = customers.order_by().aggregate(
         total=Count("pk"), **{f"grade_{g}": Count("pk", filter=Q(grade=g)) for g in Grade.values}
     )
+    paginator = Paginator(customers, PAGE_SIZE)
+    paginator.count = counts["total"]  # counted above with the grades: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
