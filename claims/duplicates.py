@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Customer, CustomerPhone
-from crm.normalize import normalize_name, normalize_phone, split_phones
+from crm.normalize import normalize_name, split_phones
 from crm.validators import clean_credit_code
 
 SIMILARITY_THRESHOLD = 0.45  # on normalized names: 青岛杰航机械 ~ 青岛杰航精密机械 (0.5), not 青岛恒锐机械 (0.3)
@@ -44,16 +44,12 @@ class Match:
         return [REASONS[reason] for reason in self.reasons]
 
 
-def phone_keys(phones: str) -> list[str]:
-    return sorted({key for key in (normalize_phone(phone) for phone in split_phones(phones)) if key})
-
-
 def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclude_pk=None) -> list[Match]:
     """Matches, strongest first. Reads only what the caller may show: name, owner, grade, status."""
     name_key = normalize_name(name) if name else ""
     group_key = normalize_name(group_name) if group_name else ""
     code = clean_credit_code(credit_code) if credit_code else ""
-    phone_numbers = phone_keys(phones)
+    phone_numbers = split_phones(phones) if phones else []
     found: dict[int, Match] = {}
 
     def add(customers, reason):

@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from crm.models import Customer, NotificationKind, PoolReason
-from crm.normalize import normalize_name
+from crm.normalize import normalize_name, split_phones
 from crm.services import customer_save, lock, notify
 from visits.models import Reminder, ReminderKind, ReminderState
 
-from .duplicates import Match, find_duplicates, phone_keys
+from .duplicates import Match, find_duplicates
 from .models import (
     Claim,
     Dispute,
@@ -57,17 +57,8 @@ def _start_claim(*, customer, holder, actor, kind, policy, reason="", from_user=
     customer.owner, customer.pool_since, customer.pool_reason = holder, None, ""
     customer.save(update_fields=["owner", "pool_since", "pool_reason", "updated_at"])
     Reminder.objects.open().filter(customer=customer).update(assignee=holder)
-    OwnershipEvent.objects.create(
-        customer=customer,
-        claim=claim,
-        kind=kind,
-        actor=actor,
-        from_user=from_user,
-        to_user=holder,
-        protected_until=claim.protected_until,
-        reason=reason,
-        dispute=dispute,
-    )
+    _record(customer=customer, kind=kind, actor=actor, claim=claim, from_user=from_user, to_user=holder,
+            reason=reason, dispute=dispute)  # fmt: skip
     return claim
 
 
@@ -264,7 +255,7 @@ def _serialize_registrations(customer: Customer):
     keys = {f"name:{customer.name_normalized}"} if customer.name_normalized else set()
     if customer.credit_code:
         keys.add(f"code:{customer.credit_code}")
-    keys |= {f"phone:{number}" for number in phone_keys(customer.phones)}
+    keys |= {f"phone:{number}" for number in split_phones(customer.phones)}
     with connection.cursor() as cursor:
         for key in sorted(keys):  # one order everywhere: no deadlocks
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])

@@ -8,13 +8,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import manager_required
+from crm.http import safe_next
 from crm.models import Customer, Grade
 from crm.pdf import render_pdf
 
@@ -32,14 +32,6 @@ def _followed_customer(request, pk):
     if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
     return customer
-
-
-def safe_next(request, *, default):
-    """Where to go after saving: the page the rep came from, if it is one of ours."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 def visit_create(request, pk):

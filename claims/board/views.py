@@ -5,13 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.permissions import manager_required
 from crm.forms import GradeOverrideForm
+from crm.http import safe_next
 from crm.models import Customer, Grade, JobHeartbeat
 from crm.pdf import render_pdf
 from crm.services import customer_override_grade
@@ -85,14 +84,6 @@ def _board_customer(request, pk):
     return get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
 
 
-def _back_to_board(request):
-    """The board page the action came from (with its filters), if it is one of ours."""
-    target = request.POST.get("next") or request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("board:board")
-
-
 def _action(request, customer, form, template, title):
     """Render a card action: the fields alone into the card for htmx, else a small page."""
     context = {
@@ -100,7 +91,7 @@ def _action(request, customer, form, template, title):
         "form": form,
         "title": title,
         "action": request.path,
-        "next": _back_to_board(request),
+        "next": safe_next(request, default="board:board"),
     }
     status = 400 if request.method == "POST" else 200
     if request.htmx:
@@ -114,7 +105,7 @@ def reassign(request, pk):
     customer = _board_customer(request, pk)
     form = TransferForm(request.POST or None, actor=request.user)
     if request.method == "POST" and transfer_from_form(request, customer, form):
-        return redirect(_back_to_board(request))
+        return redirect(safe_next(request, default="board:board"))
     return _action(request, customer, form, "reassign_form.html", _("Transfer"))
 
 
@@ -130,5 +121,5 @@ def set_grade(request, pk):
             form.add_error(None, error)
         else:
             messages.success(request, _("Grade set to %(grade)s.") % {"grade": form.cleaned_data["grade"]})
-            return redirect(_back_to_board(request))
+            return redirect(safe_next(request, default="board:board"))
     return _action(request, customer, form, "grade_form.html", _("Set grade"))

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import manager_required
+from crm.http import safe_next
 from crm.models import Customer
-from visits.views import safe_next
 
 from ..filters import PoolFilter
 from ..forms import ReleaseForm, TransferForm
