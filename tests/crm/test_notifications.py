@@ -20,3 +20,16 @@ def test_each_person_sees_their_own_and_can_mark_them_read(rep_client, rep):
     rep_client.post(reverse("notifications"))
     assert not Notification.objects.filter(user=rep).unread().exists()
     assert rep_client.get(reverse("notifications")).context["unread_notifications"] == 0
+
+
+def test_notification_page_queries_do_not_grow(rep_client, rep, django_assert_num_queries):
+    def add(count):
+        for _ in range(count):
+            notify([rep], kind=NotificationKind.CLAIM_LAPSED, customer=CustomerFactory(owner=rep))
+
+    add(1)
+    with django_assert_num_queries(7) as small:
+        rep_client.get(reverse("notifications"))
+    add(10)
+    with django_assert_num_queries(len(small.captured_queries)):
+        rep_client.get(reverse("notifications"))

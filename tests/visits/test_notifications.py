@@ -168,3 +168,18 @@ def test_concurrent_digest_runs_send_each_email_once(rep):
         DailyDigest.objects.values_list("user__email", flat=True)
     )
     assert len(mail.outbox) == 6
+
+
+def test_escalation_list_queries_do_not_grow(client, rep, manager, django_assert_num_queries):
+    client.force_login(manager)
+
+    def add(count):
+        for _ in range(count):
+            Escalation.objects.create(reminder=overdue_reminder(rep, Grade.A, 4), manager=manager)
+
+    add(1)
+    with django_assert_num_queries(7) as small:  # session, user, escalations, four nav counts
+        client.get(reverse("visits:escalation_list"))
+    add(10)
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(reverse("visits:escalation_list"))

@@ -178,3 +178,17 @@ def test_quick_log_never_redirects_off_site(rep_client, own):
          "next": "https://evil.example.com/"},
     )  # fmt: skip
     assert response.status_code == 302 and response["Location"] == reverse("visits:day")
+
+
+def test_visit_history_queries_do_not_grow(rep_client, rep, own, django_assert_num_queries):
+    from visits.models import VisitRevision
+
+    visit = Visit.objects.create(customer=own, author=rep, started_at=timezone.now(), discussion="x")
+    VisitRevision.objects.create(visit=visit, edited_by=rep, changes={"discussion": ["a", "b"]})
+    url = reverse("visits:visit_history", args=[visit.pk])
+    with django_assert_num_queries(7) as small:
+        rep_client.get(url)
+    for _ in range(10):
+        VisitRevision.objects.create(visit=visit, edited_by=rep, changes={"discussion": ["a", "b"]})
+    with django_assert_num_queries(len(small.captured_queries)):
+        rep_client.get(url)
