@@ -1,3 +1,6 @@
+import math
+
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 
@@ -21,3 +24,9 @@ def team(request):
         selected = teams[0] if teams else None
     members = User.objects.filter(team=selected).order_by("role", "username") if selected else []
     return render(request, "accounts/team.html", {"teams": teams, "selected": selected, "members": members})
+
+
+def locked_out(request, response=None, credentials=None):
+    """django-axes calls this instead of logging in once the failure limit is reached."""
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    return render(request, "accounts/locked_out.html", {"cooloff_minutes": minutes}, status=429)

@@ -1,4 +1,5 @@
 import factory
+from django.urls import reverse
 
 from accounts.models import Role, Team, User
 
@@ -48,3 +49,10 @@ class ContactFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     name = factory.Sequence(lambda n: f"联系人{n}")
     buying_role = "user"
+
+
+def log_in(client, username, password=PASSWORD) -> bool:
+    """Log in through the login form, as a person does (and as the login throttle sees it)."""
+    client.logout()
+    client.post(reverse("accounts:login"), {"username": username, "password": password})
+    return "_auth_user_id" in client.session

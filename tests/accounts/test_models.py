@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Role, User
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import TeamFactory, UserFactory, log_in
 
 
 @pytest.mark.django_db
@@ -56,15 +56,14 @@ def test_createsuperuser_makes_an_admin():
 
 @pytest.mark.django_db
 def test_mark_departed_blocks_login(client):
-    from tests.factories import PASSWORD
 
     rep = UserFactory()
-    assert client.login(username=rep.username, password=PASSWORD)
+    assert log_in(client, rep.username)
     client.logout()
     rep.mark_departed()
     rep.refresh_from_db()
     assert rep.has_departed and not rep.is_active
-    assert not client.login(username=rep.username, password=PASSWORD)
+    assert not log_in(client, rep.username)
     assert not User.objects.current().filter(pk=rep.pk).exists()
 
 

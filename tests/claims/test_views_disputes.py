@@ -6,7 +6,7 @@ from django.urls import reverse
 from claims.models import Claim, Dispute, DisputeKind, DisputeState, EventKind, OwnershipEvent
 from claims.services import claim_from_pool, claim_release, dispute_decide, dispute_open
 from crm.models import Customer, PoolReason
-from tests.factories import PASSWORD, CustomerFactory, TeamFactory, UserFactory
+from tests.factories import CustomerFactory, TeamFactory, UserFactory, log_in
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
@@ -288,7 +288,7 @@ class TestDepart:
         assert not Customer.objects.filter(owner__isnull=False).exists()
         assert OwnershipEvent.objects.filter(kind=EventKind.DEPARTED, from_user=rep).count() == 2
         client.logout()
-        assert not client.login(username=rep.username, password=PASSWORD)
+        assert not log_in(client, rep.username)
 
     def test_to_a_colleague(self, manager_client, client, rep, colleague, holdings):
         url = reverse("claims:depart", args=[rep.pk])
@@ -298,7 +298,7 @@ class TestDepart:
         response = manager_client.post(url, {"destination": "reassign", "reassign_to": colleague.pk}, follow=True)
         assert "2 customers were reassigned to" in response.content.decode()
         assert set(Customer.objects.values_list("owner", flat=True)) == {colleague.pk}
-        assert not client.login(username=rep.username, password=PASSWORD)
+        assert not log_in(client, rep.username)
 
     def test_only_for_ones_own_people(self, client, rep_client, rep, outsider_team):
         assert rep_client.get(reverse("claims:depart", args=[rep.pk])).status_code == 403
