@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Team, User
+from .models import AuditEntry, Team, User
 
 
 @admin.register(Team)
@@ -28,3 +28,25 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2", "role", "team"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, to read and filter; nobody (not even an admin) may add, change or delete."""
+
+    list_display = ["at", "action", "username", "subject_label", "summary", "ip_address"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter), ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["username", "subject_label", "subject_id", "summary", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+    show_full_result_count = False  # the trail grows without bound: no COUNT(*) over all of it per page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts import audit
+from accounts.models import AuditAction, User
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
 from crm.services import customer_save, lock, notify
@@ -77,7 +78,25 @@ def _end_claim(*, customer, end_reason, pool_reason=None) -> Claim | None:
     return claim
 
 
+# Renewals and warnings happen with every visit and every morning: history, but not changes of hands.
+NOT_AUDITED = {EventKind.RENEWED, EventKind.WARNED}
+
+
 def _record(*, customer, kind, actor, claim=None, from_user=None, to_user=None, reason="", dispute=None):
+    if kind not in NOT_AUDITED:
+        audit.record(
+            AuditAction.OWNERSHIP,
+            actor=actor,
+            subject=customer,
+            summary=f"{EventKind(kind).label}: {from_user or '—'} → {to_user or '—'}",
+            detail={
+                "kind": kind,
+                "from": getattr(from_user, "pk", None),
+                "to": getattr(to_user, "pk", None),
+                "reason": reason,
+                "dispute": getattr(dispute, "pk", None),
+            },  # fmt: skip
+        )
     return OwnershipEvent.objects.create(
         customer=customer,
         claim=claim,
@@ -450,6 +469,19 @@ def dispute_decide(
         ended = _end_claim(customer=customer, end_reason=EndReason.DECIDED, pool_reason=PoolReason.DECIDED)
         _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=ended, from_user=holder,
                 reason=reason, dispute=dispute)  # fmt: skip
+    audit.record(
+        AuditAction.DISPUTE_DECISION,
+        actor=actor,
+        subject=customer,
+        summary=f"{Outcome(outcome).label}: {reason}",
+        detail={
+            "dispute": dispute.pk,
+            "outcome": outcome,
+            "holder": dispute.holder_id,
+            "challenger": dispute.challenger_id,
+            "holder_share": holder_share,
+        },  # fmt: skip
+    )
     dispute.state, dispute.outcome, dispute.reason = DisputeState.DECIDED, outcome, reason
     dispute.decided_by, dispute.decided_at = actor, timezone.now()
     if outcome == Outcome.SPLIT:

@@ -15,6 +15,8 @@ from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import audit
+from accounts.models import AuditAction
 from crm.models import Customer, Notification, NotificationKind, PoolReason
 from crm.sql import insert_from_select
 from visits.models import Reminder, ReminderKind, ReminderState
@@ -67,6 +69,11 @@ def lapse_sweep(today=None) -> int:
             taken.annotate(e_kind=Value(EventKind.LAPSED), e_at=Value(now), e_reason=Value("")).values_list(
                 "customer", "pk", "e_kind", "e_at", "holder", "protected_until", "e_reason"
             ),
+        )
+        audit.record(
+            AuditAction.OWNERSHIP,
+            summary=f"{EventKind.LAPSED.label}: {lapsed}",
+            detail={"kind": EventKind.LAPSED, "run": str(run), "claims": lapsed},
         )
         customers = Customer.objects.filter(pk__in=taken.values("customer"))
         customers.update(owner=None, pool_since=now, pool_reason=PoolReason.LAPSED, updated_at=now)

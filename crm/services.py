@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts import audit
+from accounts.models import AuditAction, User
 
 from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
 
@@ -84,6 +85,13 @@ def _set_grade(*, customer: Customer, grade: str | None, overridden: bool, actor
         to_grade=grade,
         is_override=overridden,
         reason=reason,
+    )
+    audit.record(
+        AuditAction.GRADE_OVERRIDE,
+        actor=actor,
+        subject=customer,
+        summary=f"{customer.grade or '—'} → {grade}: {reason}",
+        detail={"from": customer.grade, "to": grade, "override": overridden, "reason": reason},
     )
     if grade != customer.grade:
         customer.grade = grade

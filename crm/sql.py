@@ -15,3 +15,43 @@ def insert_from_select(model, fields, rows) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def append_only_statements(table: str, vendor: str) -> tuple[list[str], list[str]]:
+    """Triggers that make the database itself refuse UPDATE and DELETE on `table`: (create, drop)."""
+    if vendor == "postgresql":
+        function = f"{table}_is_append_only"
+        return (
+            [
+                f"CREATE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "
+                f"RAISE EXCEPTION '{table} is append-only: % refused', TG_OP; END; $$ LANGUAGE plpgsql",
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            ],
+            [f"DROP TRIGGER {table}_append_only ON {table}", f"DROP FUNCTION {function}()"],
+        )
+    if vendor == "sqlite":
+        return (
+            [
+                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
+                for op in ("UPDATE", "DELETE")
+            ],
+            [f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete"],
+        )
+    return [], []
+
+
+def append_only_operation(table: str):
+    """A migration operation adding (and on reverse dropping) the append-only triggers."""
+    from django.db import migrations
+
+    def forward(apps, schema_editor):
+        for statement in append_only_statements(table, schema_editor.connection.vendor)[0]:
+            schema_editor.execute(statement, params=None)
+
+    def backward(apps, schema_editor):
+        for statement in append_only_statements(table, schema_editor.connection.vendor)[1]:
+            schema_editor.execute(statement, params=None)
+
+    return migrations.RunPython(forward, backward)

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 from django_htmx.http import reswap, retarget
 
-from accounts.models import User
+from accounts import audit
+from accounts.models import AuditAction, User
 from accounts.permissions import manager_required
 
 from . import exports
@@ -104,7 +105,15 @@ def customer_list(request):
 @manager_required
 def customer_export(request, file_format):
     customers = filtered_customers(request).qs.select_related("owner", "referred_by")
-    return exports.customer_export_response(customers, file_format)
+    response = exports.customer_export_response(customers, file_format)
+    # Recorded once the format is known to be valid: who took which slice of the customer base.
+    audit.record(
+        AuditAction.EXPORT,
+        request=request,
+        summary=f"{file_format.upper()}: {request.GET.urlencode() or '—'}",
+        detail={"format": file_format, "filters": {key: request.GET.getlist(key) for key in request.GET}},
+    )
+    return response
 
 
 def customer_suggest(request):

@@ -77,21 +77,27 @@ def admin_client(client, admin_user):
 
 
 @pytest.fixture(autouse=True)
-def _ownership_history_flushable(request):
-    """A transactional test's flush deletes every row, which SQLite's append-only trigger on the ownership
-    history refuses (PostgreSQL truncates, which row triggers do not see): empty that table first, trigger
-    lifted for the moment. Set up after the database, so this runs before the flush."""
+def _append_only_tables_flushable(request):
+    """A transactional test's flush deletes every row, which SQLite's append-only triggers (ownership
+    history, audit log) refuse (PostgreSQL truncates, which row triggers do not see): empty those tables
+    first, trigger lifted for the moment. Set up after the database, so this runs before the flush."""
     yield
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")) or connection.vendor != "sqlite":
         return
     from importlib import import_module
 
+    from accounts.models import AuditEntry
     from claims.models import OwnershipEvent
+    from crm.sql import append_only_statements
 
     history = import_module("claims.migrations.0002_history_is_append_only_and_backfill")
     table = OwnershipEvent._meta.db_table
+    audit_table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER ownership_history_no_delete")
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table name)
         cursor.execute(history.SQLITE_FORWARD[1])
+        cursor.execute(f"DROP TRIGGER {audit_table}_no_delete")
+        cursor.execute(f"DELETE FROM {audit_table}")  # noqa: S608
+        cursor.execute(append_only_statements(audit_table, "sqlite")[0][1])

@@ -1,0 +1,52 @@
+"""The audit log: one call records an action worth answering for later.
+
+Services call `record` inside their own transaction, so an action and its audit entry
+are written together or not at all.
+"""
+
+from axes.signals import user_locked_out
+from django.contrib.auth import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from .models import AuditAction, AuditEntry
+
+__all__ = ["AuditAction", "record"]
+
+
+def client_ip(request):
+    # Behind the proxy, SecurityMiddleware/SECURE_PROXY_SSL_HEADER do not rewrite REMOTE_ADDR;
+    # django-axes already resolves the client address (honouring PROXY_COUNT) and sets it here.
+    if request is None:
+        return None
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+
+
+def record(action, *, actor=None, request=None, summary="", subject=None, detail=None, username=""):
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor,
+        username=username or (actor.get_username() if actor else ""),
+        ip_address=client_ip(request),
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject_label=str(subject)[:255] if subject is not None else "",
+        summary=str(summary),
+        detail=detail or {},
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def _logged_in(sender, request, user, **kwargs):
+    record(AuditAction.LOGIN, actor=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    record(AuditAction.LOGIN_FAILED, request=request, username=str(credentials.get("username", ""))[:150])
+
+
+@receiver(user_locked_out, dispatch_uid="audit_locked_out")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    record(AuditAction.LOCKED_OUT, request=request, username=str(username or "")[:150])
