@@ -35,6 +35,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -231,10 +232,13 @@ class Command(BaseCommand):
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_COOKIES": "false",
             "LOG_LEVEL": "WARNING",
-            # Every simulated person logs in from 127.0.0.1: the lockout counts failures, not logins.
+            # The server uses the database this command sees (under the tests: the test database).
+            "DATABASE_URL": database_url(connection.settings_dict),
         }
         manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)
+        if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # production serves collected files
+            self.stdout.write("Collecting static files (once)…")
+            subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -253,9 +257,9 @@ class Command(BaseCommand):
         )
         for _ in range(100):
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-                if connection.getresponse().status == 200:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+                if probe.getresponse().status == 200:
                     return server
             except OSError:
                 pass
@@ -346,6 +350,15 @@ class Command(BaseCommand):
             f"median {results['all_median_ms']} ms, p95 {results['all_p95_ms']} ms "
             f"(gunicorn {results['workers']} workers x {results['threads']} threads, {results['cpu_count']} CPUs)"
         )
+
+
+def database_url(db):
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise CommandError("The load test needs PostgreSQL: gunicorn's workers share the database with it.")
+    credentials = urllib.parse.quote(db["USER"] or "postgres")
+    if db["PASSWORD"]:
+        credentials += ":" + urllib.parse.quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _percentiles(seconds):
