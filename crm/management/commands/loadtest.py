@@ -236,8 +236,10 @@ class Command(BaseCommand):
             "DATABASE_URL": database_url(connection.settings_dict),
         }
         manage = [sys.executable, "manage.py"]
-        if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # production serves collected files
-            self.stdout.write("Collecting static files (once)…")
+        manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+        sources = [path for folder in settings.STATICFILES_DIRS for path in Path(folder).rglob("*") if path.is_file()]
+        if not manifest.exists() or max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime:
+            self.stdout.write("Collecting static files (production serves the collected, hashed files)…")
             subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)
         server = subprocess.Popen(
             [
