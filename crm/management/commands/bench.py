@@ -2,7 +2,8 @@
 
     manage.py bench [--runs 20] [--job-runs 3] [--only board,customer_list,...] [--json bench/results.json]
 
-Pages go through the whole Django stack with the test client (every middleware runs) and DEBUG off,
+Pages go through the whole Django stack with the test client (every middleware runs), DEBUG off and
+templates cached as in production,
 logged in as a generated manager and one of their reps who holds customers. Each page is requested
 --runs + 1 times; the first is a warm-up and not counted. The POSTs and the jobs run inside a
 transaction that is rolled back after every run, so the data does not drift from run to run; the
@@ -27,7 +28,7 @@ import tracemalloc
 import uuid
 import warnings
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,6 +39,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
+from django.template import engines
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -185,7 +187,8 @@ class Command(BaseCommand):
         hosts = ["testserver", *settings.ALLOWED_HOSTS]
         quiet_mail = "django.core.mail.backends.locmem.EmailBackend"
         # The outer transaction is rolled back too: the logins' sessions and last_login are not kept either.
-        with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, EMAIL_BACKEND=quiet_mail), transaction.atomic():
+        production = override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, EMAIL_BACKEND=quiet_mail)
+        with production, templates_rendered_as_in_production(), transaction.atomic():
             clients = {"manager": Client(), "rep": Client()}
             clients["manager"].force_login(f.manager)
             clients["rep"].force_login(f.rep)
@@ -344,6 +347,26 @@ class Command(BaseCommand):
                 f"{_cell(row['py_peak_mb'], 11)} {_cell(row['max_rss_mb'], 11)}"
                 + (f"  FAILED {row['error']}" if row["error"] else "")
             )
+
+
+@contextmanager
+def templates_rendered_as_in_production():
+    """Started with DEBUG on, Django parses every template on every request; production caches them.
+
+    override_settings(DEBUG=False) does not reach the template engine, built at start-up, so for the
+    bench its loaders are wrapped in the cached loader, as Django does itself when DEBUG is off.
+    """
+    engine = engines["django"].engine
+    loaders, debug = engine.loaders, engine.debug
+    if not any("cached" in str(loader) for loader in loaders):
+        engine.loaders = [("django.template.loaders.cached.Loader", loaders)]
+        engine.__dict__.pop("template_loaders", None)  # a cached_property, built from .loaders
+    engine.debug = False
+    try:
+        yield
+    finally:
+        engine.loaders, engine.debug = loaders, debug
+        engine.__dict__.pop("template_loaders", None)
 
 
 def _ms(seconds):
