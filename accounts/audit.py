@@ -21,6 +21,17 @@ def client_ip(request):
     return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
 
 
+def _storable(value):
+    """`value` without NUL characters, which PostgreSQL refuses in text and JSON (a query string may carry them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 def record(action, *, actor=None, request=None, summary="", subject=None, detail=None, username=""):
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
@@ -32,8 +43,8 @@ def record(action, *, actor=None, request=None, summary="", subject=None, detail
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         subject_label=str(subject)[:255] if subject is not None else "",
-        summary=str(summary),
-        detail=detail or {},
+        summary=_storable(str(summary)),
+        detail=_storable(detail or {}),
     )
 
 

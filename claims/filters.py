@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import validate_plausible_range
 from crm.models import Customer, Grade, Industry, PoolReason
 
 
@@ -26,6 +27,7 @@ class PoolFilter(django_filters.FilterSet):
     pool_since = django_filters.DateFromToRangeFilter(
         label=_("In the pool since"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        validators=[validate_plausible_range],
     )
 
     class Meta:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from .models import Complaint, ComplaintEvent, Contact, Customer, GradeChange, GradeRule, JobHeartbeat, ResponseDeadline
-from .services import customer_save
+from .services import contact_delete, customer_save
 
 
 @admin.register(GradeRule)
@@ -17,6 +17,7 @@ class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
     fields = ["name", "title", "buying_role", "phones", "is_primary"]
+    can_delete = False  # deleting goes through the contact's own page, which keeps complaints' names
 
 
 class GradeChangeInline(admin.TabularInline):
@@ -63,6 +64,14 @@ class ContactAdmin(admin.ModelAdmin):
     search_fields = ["name", "customer__name", "phones", "email", "wechat"]
     list_select_related = ["customer"]
     raw_id_fields = ["customer"]
+
+    # Through the service, so that complaints a deleted contact made keep the complainant's name.
+    def delete_model(self, request, obj):
+        contact_delete(contact=obj)
+
+    def delete_queryset(self, request, queryset):
+        for contact in queryset:
+            contact_delete(contact=contact)
 
 
 @admin.register(GradeChange)

@@ -116,6 +116,12 @@ class GradeOverrideForm(forms.Form):
     )
 
 
+class FollowSuggestionForm(forms.Form):
+    """Ending an override: the grade follows the suggestion again; a reason is welcome, not required."""
+
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact

@@ -19,6 +19,12 @@ ENGLISH_LEGAL_FORMS = re.compile(
     r"(?![0-9a-z\u00c0-\u024f-])"
 )
 
+# The widths of the key columns (Customer.name_normalized and group_key, name_pinyin, CustomerPhone.number):
+# a key is cut to fit, everywhere it is made, so stored and looked-up keys still compare equal.
+NAME_KEY_LENGTH = 200
+PINYIN_KEY_LENGTH = 400
+PHONE_KEY_LENGTH = 20  # longer than any phone number (E.164 allows 15 digits)
+
 MIN_PHONE_DIGITS = 7
 # The longest number kept after normalisation: a four-digit area code and an eight-digit local number.
 MAX_PHONE_DIGITS = 12
@@ -44,7 +50,8 @@ def normalize_name(name: str) -> str:
     # the Chinese forms are then found even when typed with a space inside (有限 公司).
     text = "".join(character for character in text if character.isalnum())
     text = CHINESE_LEGAL_FORMS.sub("", text)
-    return CHINESE_TRAILING_LEGAL_FORMS.sub("", text)
+    # Case folding and NFKC can make the key longer than the name (ß is ss, ﷺ is 18 characters).
+    return CHINESE_TRAILING_LEGAL_FORMS.sub("", text)[:NAME_KEY_LENGTH]
 
 
 def _phone_digits(phone: str) -> str:
@@ -70,9 +77,9 @@ def _phone_digits(phone: str) -> str:
 
 
 def normalize_phone(phone: str) -> str:
-    """Return the digits of a phone number without China's country code, or "" if it is too short."""
+    """Return the digits of a phone number without China's country code, or "" if too short or long for one."""
     digits = _phone_digits(phone)
-    return digits if len(digits) >= MIN_PHONE_DIGITS else ""
+    return digits if MIN_PHONE_DIGITS <= len(digits) <= PHONE_KEY_LENGTH else ""
 
 
 def _looks_complete(digits: str) -> bool:
@@ -126,4 +133,4 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     # Latin letters and digits come back from pypinyin as one unchanged item, in both styles.
     full = "".join(lazy_pinyin(normalized, style=Style.NORMAL))
     initials = "".join(lazy_pinyin(normalized, style=Style.FIRST_LETTER))
-    return full, initials
+    return full[:PINYIN_KEY_LENGTH], initials[:NAME_KEY_LENGTH]

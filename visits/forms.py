@@ -3,15 +3,33 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm.dates import validate_plausible_day
 from crm.forms import owner_choices
 
 from .models import ObjectionKind, Visit
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _fits_a_database_integer(pk):
+    try:
+        return -(2**63) <= int(pk) < 2**63
+    except (TypeError, ValueError):
+        return True  # not a number: the field refuses it itself
+
+
+class ContactsMetField(forms.ModelMultipleChoiceField):
+    """The contacts met, by id. An id past the 64-bit integers is refused before the lookup SQLite fails on."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple) and not all(_fits_a_database_integer(pk) for pk in value):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        return super().clean(value)
 
 
 class VisitForm(forms.ModelForm):
@@ -24,6 +42,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = Visit
+        field_classes = {"contacts": ContactsMetField}
         fields = [
             "method", "started_at", "contacts", "discussion", "next_step", "next_step_due", "ended_at", "purpose",
             "needs", "commitments", "next_step_owner", "help_needed",
@@ -42,6 +61,8 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, customer, actor, correcting=False, **kwargs):
         super().__init__(*args, **kwargs)
         contacts = list(customer.contacts.all())
+        for name in ("started_at", "ended_at", "next_step_due"):
+            self.fields[name].validators.append(validate_plausible_day)
         self.fields["contacts"].queryset = customer.contacts.all()
         self.fields["next_step_owner"].queryset = owner_choices(actor)
         if not self.instance.pk:

@@ -105,8 +105,11 @@ def _attempt(dispute):
     return attempt
 
 
-def _sides(dispute):
-    """Holder and challenger, each with when they received the customer, their claims and their visits."""
+def _sides(dispute, reader, reader_sees_customer):
+    """Holder and challenger, each with when they received the customer, their claims and their visits.
+
+    A side who may not see the customer's card learns when the other side visited, not what was said.
+    """
     people = [person for person in (dispute.holder, dispute.challenger) if person is not None]
     customer_id = dispute.customer_id
     events = OwnershipEvent.objects.filter(customer_id=customer_id, to_user__in=people, kind__in=RECEIVED)
@@ -118,7 +121,7 @@ def _sides(dispute):
     )
     visits = list(Visit.objects.filter(customer_id=customer_id, author__in=people).order_by("started_at", "pk"))
     for visit in visits:
-        visit.first_line = _first_line(visit.discussion)
+        visit.first_line = _first_line(visit.discussion) if reader_sees_customer or visit.author_id == reader.pk else ""
     attempt = _attempt(dispute)
     sides = []
     for role, person in ((_("Holder"), dispute.holder), (_("Challenger"), dispute.challenger)):
@@ -174,16 +177,17 @@ def dispute_detail(request, pk):
             return redirect("claims:dispute_detail", pk=dispute.pk)
     customer = dispute.customer
     claim = _active_claim(customer)
+    customer_visible = Customer.objects.visible_to(request.user).filter(pk=customer.pk).exists()
     return render(
         request,
         "claims/dispute_detail.html",
         {
             "dispute": dispute,
             "customer": customer,
-            "customer_visible": Customer.objects.visible_to(request.user).filter(pk=customer.pk).exists(),
+            "customer_visible": customer_visible,
             "claim": claim,
             "protection_left": _protection_left(claim),
-            "sides": _sides(dispute),
+            "sides": _sides(dispute, request.user, customer_visible),
             "is_open": is_open,
             "may_decide": may_decide,
             "takes_over": may_decide and dispute.team_id is not None and dispute.team.manager_id != request.user.pk,

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from crm.dates import validate_plausible_range
 from crm.models import Grade
 
 from .models import Category, Complaint, Severity, State
@@ -38,9 +39,12 @@ class ComplaintFilter(django_filters.FilterSet):
         label=_("Received"),
         field_name="received_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        validators=[validate_plausible_range],
     )
-    # The customer card's "all complaints" link; no field on the page.
-    customer = django_filters.NumberFilter(field_name="customer", widget=forms.HiddenInput)
+    # The customer card's "all complaints" link; no field on the page. A whole number the database can compare.
+    customer = django_filters.NumberFilter(
+        field_name="customer", widget=forms.HiddenInput, max_digits=18, decimal_places=0
+    )
 
     class Meta:
         model = Complaint

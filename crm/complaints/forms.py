@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from crm.dates import validate_plausible_day
 from crm.forms import owner_choices
 
 from .models import Complaint, State
@@ -69,6 +70,7 @@ class ComplaintForm(forms.ModelForm):
             empty_label="—",
         )
         self.fields["assignee"] = assignee_field(actor)
+        self.fields["received_at"].validators.append(validate_plausible_day)
         self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -3,6 +3,7 @@
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
@@ -88,6 +89,7 @@ def complaint_move(*, complaint: Complaint, actor: User, to_state: str, note: st
     if required and not getattr(complaint, required[0]).strip():
         raise ValidationError({required[0]: required[1]})
     note = note.strip()
+    ProhibitNullCharactersValidator()(note)  # the note comes straight from the request; PostgreSQL refuses NUL
     now = timezone.now()
     if to_state == State.OPEN:
         if not note:

@@ -41,3 +41,25 @@ def test_customer_edited_in_admin_follows_grade_rules(admin_client, admin_user):
     customer.refresh_from_db()
     assert customer.grade == "A"
     assert customer.grade_changes.first().to_grade == "A"
+
+
+def test_deleting_a_complainant_in_admin_keeps_their_name_on_the_complaint(admin_client, admin_user):
+    import datetime
+
+    from django.utils import timezone
+
+    from crm.complaints.services import complaint_record
+    from crm.models import Complaint
+    from tests.factories import ContactFactory, CustomerFactory, UserFactory
+
+    rep = UserFactory()
+    contact = ContactFactory(customer=CustomerFactory(owner=rep), name="王采购")
+    complaint = complaint_record(
+        complaint=Complaint(customer=contact.customer, complainant=contact, description="交货晚了两周",
+                            category="delivery_delay", received_at=timezone.now() - datetime.timedelta(hours=1)),
+        actor=rep,
+    )  # fmt: skip
+    response = admin_client.post(reverse("admin:crm_contact_delete", args=[contact.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.complainant, complaint.complainant_name) == (None, "王采购")
