@@ -1,12 +1,13 @@
 from celery import shared_task
 
+from crm.celery import retried_on_outage
 from crm.models import JobHeartbeat
 
 from .sweep import ownership_sweep
 
 
-@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def ownership_sweep_task(self):
+@shared_task(**retried_on_outage())
+def ownership_sweep_task():
     """Beat, each night before the follow-up sweep: warn, then lapse. Idempotent."""
     result = ownership_sweep()
     JobHeartbeat.beat("ownership_sweep")

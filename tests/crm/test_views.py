@@ -8,7 +8,7 @@ from crm.models import JobHeartbeat
 def test_healthz_answers_without_login(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.content == b"ok"
+    assert response.content == b"db ok, broker ok"
 
 
 @pytest.mark.django_db

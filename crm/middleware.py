@@ -1,0 +1,49 @@
+"""When the database is out of reach, a request gets a short 503 page that says so, never a traceback."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
+
+
+def database_unavailable_response():
+    """The 503 page, rendered without the request: its context processors would query the database."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Placed before LoginRequiredMiddleware, whose login check is every request's first query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # A server restarting or out of reach, a connection cut, a lock or statement timeout: all pass.
+        # Django wraps the driver's errors, but not all: closing a server-side cursor on a cut
+        # connection raises psycopg2's own.
+        driver = connection.Database
+        self.unavailable = (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError)
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Load the session and user here, where a failure can still be answered: in the login check
+        # that follows, which loads them for every view, it would become a 500.
+        try:
+            request.user.is_authenticated  # noqa: B018 - evaluated for its queries
+        except self.unavailable:
+            logger.error("database unavailable for %s", request.path, exc_info=True)
+            return database_unavailable_response()
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, self.unavailable):
+            logger.error("database unavailable for %s", request.path, exc_info=exception)
+            return database_unavailable_response()
+        return None
