@@ -293,6 +293,16 @@ def _arbiters(team):
     return [team.manager] if team and team.manager else list(User.objects.current().filter(role="admin"))
 
 
+def _duplicate_check(customer: Customer):
+    """Every match of a new customer (serialized with concurrent registrations), and the strong ones."""
+    customer.name_normalized = normalize_name(customer.name)
+    _serialize_registrations(customer)
+    matches = find_duplicates(
+        name=customer.name, phones=customer.phones, credit_code=customer.credit_code, group_name=customer.group_name
+    )
+    return matches, [match for match in matches if match.is_strong]
+
+
 @transaction.atomic
 def customer_register(
     *,
@@ -303,12 +313,7 @@ def customer_register(
     asked_for: User | None = None,
 ) -> Registration:
     """The only way a rep creates a customer: duplicate check first, then create and claim (DOMAIN rules 1–6)."""
-    customer.name_normalized = normalize_name(customer.name)
-    _serialize_registrations(customer)
-    matches = find_duplicates(
-        name=customer.name, phones=customer.phones, credit_code=customer.credit_code, group_name=customer.group_name
-    )
-    strong = [match for match in matches if match.is_strong]
+    matches, strong = _duplicate_check(customer)
     if strong:
         existing = lock(Customer, strong[0].customer.pk)
         if existing.owner_id is None:
@@ -361,6 +366,29 @@ def customer_register(
             [holder], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, detail=reason,
             link=_customer_url(customer),
         )  # fmt: skip
+    return Registration("created", customer, matches=matches)
+
+
+@transaction.atomic
+def customer_register_imported(*, customer: Customer, actor: User, owner: User | None, reason: str) -> Registration:
+    """One row of a spreadsheet import by a manager or admin: the registration's duplicate check, but a strong
+    match refuses the row ("duplicate": a file opens no dispute), and the customer goes to the owner the file
+    names or, with none, to the pool (DOMAIN §5 rule 4)."""
+    if not (actor.is_manager or actor.is_admin):
+        raise PermissionDenied
+    if owner is not None and not (_may_manage_owner(actor, owner) and _is_current_seller(owner)):
+        raise ValidationError({"owner": _("Choose a current member of your team.")})
+    matches, strong = _duplicate_check(customer)
+    if strong:
+        return Registration("duplicate", strong[0].customer, matches=matches)
+    if owner is None:
+        customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
+        customer_save(customer=customer, actor=actor)
+        _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, reason=reason)
+    else:
+        customer_save(customer=customer, actor=actor)
+        _start_claim(customer=customer, holder=owner, actor=actor, kind=EventKind.REGISTERED,
+                     policy=OwnershipPolicy.current(), reason=reason)  # fmt: skip
     return Registration("created", customer, matches=matches)
 
 

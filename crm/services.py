@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import AuditAction, User
 
+from .complaints.models import Complaint
 from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
 
 
@@ -99,6 +100,14 @@ def _set_grade(*, customer: Customer, grade: str | None, overridden: bool, actor
     customer.grade_overridden = overridden
     customer.save(update_fields=["grade", "grade_overridden", "next_follow_up_on", "updated_at"])
     return customer
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a contact; the complaints they made keep their name (a complaint must name its complainant)."""
+    name = contact.name[: Complaint._meta.get_field("complainant_name").max_length]
+    Complaint.objects.filter(complainant=contact, complainant_name="").update(complainant_name=name)
+    contact.delete()
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .imports import urls as import_urls
 
 customer_patterns = (
     [
@@ -10,6 +11,7 @@ customer_patterns = (
         # Registration (with the duplicate check and the first claim) lives in claims.
         path("new/", RedirectView.as_view(pattern_name="claims:register"), name="customer_create"),
         path("export.<str:file_format>", views.customer_export, name="customer_export"),
+        path("import/", include(import_urls.urlpatterns)),
         path("suggest/", views.customer_suggest, name="customer_suggest"),
         path("<int:pk>/", views.customer_detail, name="customer_detail"),
         path("<int:pk>/edit/", views.customer_update, name="customer_update"),

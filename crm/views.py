@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse
@@ -20,12 +20,13 @@ from accounts import audit
 from accounts.models import AuditAction, User
 from accounts.permissions import manager_required
 
-from . import exports
+from . import exports, services
 from .filters import CustomerFilter
-from .forms import ContactForm, CustomerForm, GradeOverrideForm
+from .forms import ContactForm, CustomerForm, FollowSuggestionForm, GradeOverrideForm
 from .models import Contact, Customer, Grade, GradeRule, Notification
 from .pdf import render_pdf
 from .services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
+from .tasks import broker_reachable
 
 PAGE_SIZE = 25
 
@@ -51,10 +52,23 @@ def notifications(request):
 @login_not_required
 @never_cache
 def healthz(request):
-    """For load balancers and docker healthchecks: the app answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    """For load balancers and docker healthchecks: "db ok, broker ok" when all is well.
+
+    503 only when the database is out of reach, for then no page can be served. A broker that is down
+    shows as "broker down" with a 200: the pages and visit logs still work (only background jobs wait),
+    and restarting the web would not bring the broker back.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        database = "down"
+    else:
+        database = "ok"
+    broker = "ok" if broker_reachable() else "down"
+    return HttpResponse(
+        f"db {database}, broker {broker}", content_type="text/plain", status=503 if database == "down" else 200
+    )
 
 
 @login_not_required  # the language switch must work on the login page too
@@ -120,7 +134,7 @@ def customer_suggest(request):
     """htmx: <option>s for the customer-name datalist."""
     text = request.GET.get("referred_by") or request.GET.get("q", "")
     names = []
-    if len(text.strip()) >= 2:
+    if len(text.strip()) >= 2 and "\x00" not in text:  # no name holds NUL, and PostgreSQL refuses it in a query
         names = Customer.objects.visible_to(request.user).search(text).values_list("name", flat=True)[:10]
     return render(request, "crm/partials/customer_suggestions.html", {"names": names})
 
@@ -186,12 +200,15 @@ def customer_update(request, pk):
 @manager_required
 def customer_set_grade(request, pk):
     customer = _visible_customer(request, pk)
-    if request.POST.get("follow_suggestion"):
-        customer_follow_suggested_grade(customer=customer, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The grade follows the suggestion again."))
-        return redirect("crm:customer_detail", pk=pk)
     form = GradeOverrideForm(request.POST)
-    if form.is_valid():
+    if request.POST.get("follow_suggestion"):
+        follow = FollowSuggestionForm(request.POST)
+        if follow.is_valid():
+            customer_follow_suggested_grade(customer=customer, actor=request.user, reason=follow.cleaned_data["reason"])
+            messages.success(request, _("The grade follows the suggestion again."))
+            return redirect("crm:customer_detail", pk=pk)
+        # Refused (a NUL in the reason): its one field is the grade form's reason, whose error the page shows.
+    elif form.is_valid():
         try:
             customer_override_grade(customer=customer, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -223,7 +240,7 @@ def contact_form(request, pk, contact_pk=None):
 @require_POST
 def contact_delete(request, pk, contact_pk):
     customer = _editable_customer(request, pk)
-    get_object_or_404(Contact, pk=contact_pk, customer=customer).delete()
+    services.contact_delete(contact=get_object_or_404(Contact, pk=contact_pk, customer=customer))
     if request.htmx:
         return render(request, "crm/partials/contacts.html", customer_card_context(request, customer))
     messages.success(request, _("Contact removed."))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from claims.models import Claim, EventKind, OwnershipEvent
 from crm.complaints.models import Complaint
 from crm.complaints.services import complaint_record
+from crm.imports.models import ImportJob, ImportRow, ImportState, RowState
 from crm.models import BuyingRole, PoolReason
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import ContactFactory, CustomerFactory
@@ -67,6 +68,29 @@ def customer(rep):
     return customer
 
 
+def checked_import(customer):
+    """The manager's checked import of two rows, one with long errors, for the preview page."""
+    job = ImportJob.objects.create(
+        created_by=customer.owner.team.manager, file_name="2024年青岛国际机床展-客户名单-第二批（已整理）.xlsx",
+        file_format="xlsx", language="zh-hans", state=ImportState.CHECKED, headers=["Company name", "Phones", "Owner"],
+        total_rows=2, valid_rows=1, invalid_rows=1, warning_rows=1,
+    )  # fmt: skip
+    cells = [
+        "青岛杰航精密机械（集团）有限公司胶州分公司",
+        "0532-88886666 转 8001, 13800138000",
+        customer.owner.username,
+    ]
+    ImportRow.objects.create(
+        job=job, number=2, cells=cells, state=RowState.VALID,
+        warnings=[["", "A similar name is in the CRM: “青岛杰航精密机械股份有限公司”, held by 王建国."]],
+    )  # fmt: skip
+    ImportRow.objects.create(
+        job=job, number=3, cells=["烟台新池中客户有限公司", "", "nobody"], state=RowState.INVALID,
+        errors=[["Phones", "This field is required."], ["Owner", "No one in your teams is called “nobody”."]],
+    )  # fmt: skip
+    return job
+
+
 def pages_for(role, customer):
     visit = customer.visits.get()
     complaint = customer.complaints.get()
@@ -99,6 +123,8 @@ def pages_for(role, customer):
         pages["team"] = "/accounts/team/"
         pages["escalations"] = "/escalations/"
         pages["transfer"] = f"/customers/{customer.pk}/transfer/"
+        pages["import"] = "/customers/import/"
+        pages["import-preview"] = f"/customers/import/{checked_import(customer).pk}/"
     return pages
 
 

@@ -41,3 +41,37 @@ def test_search_by_infix_uses_the_trigram_index():
         finally:
             cursor.execute("SET enable_seqscan = on")
     assert "crm_customer_name_normalized_trgm" in plan
+
+
+class TestChineseSearch:
+    """Two-character searches, too short for trigrams, go through the customer_name_bigrams index."""
+
+    @pytest.fixture
+    def names(self):
+        CustomerFactory.create_batch(30)
+        return {
+            name: CustomerFactory(name=name)
+            for name in ["厦门鼎联重工股份有限公司", "潍坊恆銳精密機械有限公司", "鼎盛联合贸易有限公司", "青岛联鼎机电"]
+        }
+
+    def search(self, text):
+        return set(Customer.objects.search(text).values_list("name", flat=True))
+
+    def test_two_characters_find_the_names_holding_them_together(self, names):
+        assert self.search("鼎联") == {"厦门鼎联重工股份有限公司"}  # not 鼎盛联合 (apart) nor 联鼎 (reversed)
+        assert self.search("联鼎") == {"青岛联鼎机电"}
+
+    def test_traditional_spelling_and_legal_forms_still_match(self, names):
+        assert self.search("恒锐精密") == {"潍坊恆銳精密機械有限公司"}  # via the normalized name
+        assert self.search("重工股份") == {"厦门鼎联重工股份有限公司"}  # via the written name
+        assert "厦门鼎联重工股份有限公司" in self.search("有限公司")  # only a legal form: plain LIKE
+        assert self.search("鼎") >= {"厦门鼎联重工股份有限公司", "鼎盛联合贸易有限公司", "青岛联鼎机电"}
+
+    def test_the_planner_uses_the_bigram_index(self, names):
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            try:
+                plan = Customer.objects.search("鼎联").explain()
+            finally:
+                cursor.execute("SET enable_seqscan = on")
+        assert "customer_name_bigrams" in plan

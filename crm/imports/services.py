@@ -1,0 +1,406 @@
+"""The steps of an import: upload, dry run, confirmation, import, error report.
+
+Every row ends imported or rejected, never half: a row's customer, contacts, claim (or pool entry)
+and history are written in one transaction with the row's own state, so a run that stops half-way
+resumes where it stopped and a second run finds nothing left to do.
+"""
+
+import csv
+import time
+import uuid
+from collections import Counter
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import AuditAction, User
+from claims.services import customer_register_imported
+from crm.exports import spreadsheet_safe
+from crm.models import Contact, Customer, NotificationKind
+from crm.services import customer_override_grade, lock, notify
+
+from .checks import RowCheck, RowChecker, duplicate_message, similar_message
+from .models import FINAL_ROW_STATES, ImportJob, ImportRow, ImportState, RowState
+from .parsing import (
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    FileUnreadable,
+    estimate_rows,
+    file_format,
+    read_layout,
+    read_rows,
+)
+
+# Up to this many rows the web request checks and imports the file itself; above, the worker does.
+INLINE_MAX_ROWS = 200
+CHUNK_ROWS = 500  # rows written (dry run) or counted (import) at a time
+
+
+def may_import(user: User) -> bool:
+    return user.is_authenticated and (user.is_manager or user.is_admin)
+
+
+def _read_header(content: bytes, kind: str) -> list[str]:
+    for row in read_rows(content, kind):
+        if any(row):
+            return row
+    raise FileUnreadable(_("The file is empty."))
+
+
+@transaction.atomic
+def import_job_create(*, actor: User, file_name: str, content: bytes, language: str) -> ImportJob:
+    """Store the upload once its header makes sense; the rows are read by the dry run."""
+    if not may_import(actor):
+        raise PermissionDenied
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise FileUnreadable(
+            _("The file is larger than %(size)s MB: split it into several files.") % {"size": MAX_UPLOAD_BYTES >> 20}
+        )
+    kind = file_format(file_name, content)
+    with translation.override(language):
+        read_layout(_read_header(content, kind))
+    estimated = estimate_rows(content, kind)
+    return ImportJob.objects.create(
+        created_by=actor,
+        file_name=file_name[:255],
+        file_format=kind,
+        content=content,
+        language=language,
+        # Unknown (an XLSX without its size noted): take it for large, so the worker reads it.
+        estimated_rows=INLINE_MAX_ROWS + 1 if estimated is None else estimated,
+    )
+
+
+def runs_in_background(job: ImportJob) -> bool:
+    return job.expected_rows > INLINE_MAX_ROWS
+
+
+# --- the dry run ----------------------------------------------------------------------------------
+
+
+def _locked_jobs():
+    """Jobs locked for update, without the upload (up to 50 MB) that every progress write would read again."""
+    return ImportJob.objects.select_for_update().defer("content")
+
+
+def _take_over(job_pk: int, *states) -> uuid.UUID | None:
+    """Make this run the one in charge of the job (None if the job is not in one of `states`)."""
+    with transaction.atomic():
+        job = _locked_jobs().filter(pk=job_pk, state__in=states).first()
+        if job is None:
+            return None
+        job.move_to(ImportState.CHECKING)
+        job.run_token = uuid.uuid4()
+        job.save(update_fields=["state", "run_token", "updated_at"])
+        return job.run_token
+
+
+def _still_in_charge(job_pk, token, rows=(), **changes) -> bool:
+    """Write `rows` and progress if this run is still the one in charge (a newer run or a discard stops it)."""
+    with transaction.atomic():
+        job = _locked_jobs().filter(pk=job_pk, run_token=token).first()
+        if job is None:
+            return False
+        ImportRow.objects.bulk_create(rows)
+        for name, value in changes.items():
+            setattr(job, name, value)
+        job.save(update_fields=[*changes, "updated_at"])
+        return True
+
+
+def import_job_check(job_pk: int, *, seconds: float | None = None) -> bool:
+    """The dry run: read every row, check it as the import will, store it with its errors. Writes no customer.
+
+    Works for about `seconds` (None: to the end) and says whether it finished; the next call carries on
+    after the last row stored, so a long file is checked by a chain of short tasks, and a stalled one resumed.
+    """
+    token = _take_over(job_pk, ImportState.UPLOADED, ImportState.CHECKING)
+    job = ImportJob.objects.select_related("created_by").filter(pk=job_pk).first()
+    if token is None or job is None:
+        return True  # checked, failed or discarded meanwhile
+    deadline = None if seconds is None else time.monotonic() + seconds
+    with translation.override(job.language):
+        try:
+            return _check_rows(job, token, deadline)
+        except FileUnreadable as error:
+            with transaction.atomic():
+                job = _locked_jobs().filter(pk=job_pk, run_token=token).first()
+                if job is not None:
+                    job.move_to(ImportState.FAILED)
+                    job.error = str(error)
+                    job.save(update_fields=["state", "error", "updated_at"])
+            return True
+
+
+def _check_rows(job: ImportJob, token, deadline) -> bool:
+    numbered = enumerate(read_rows(bytes(job.content), job.file_format), start=1)
+    headers = next((cells for _number, cells in numbered if any(cells)), None)
+    if headers is None:
+        raise FileUnreadable(_("The file is empty."))
+    layout = read_layout(headers)
+    if not _still_in_charge(job.pk, token, headers=headers, ignored_columns=layout.ignored):
+        return True
+    checker = RowChecker(actor=job.created_by, layout=layout, in_file=True)
+    done = list(job.rows.order_by("number").values_list("number", "state", "values"))
+    checker.remember((number, values) for number, state, values in done if state == RowState.VALID)
+    counts = Counter(state for _number, state, _values in done)
+    last_done = max((number for number, _state, _values in done), default=0)
+    batch, blank = [], 0
+    for number, cells in numbered:  # the spreadsheet's row numbers: the header's is 1 when it is the first line
+        if not any(cells):
+            blank += 1
+            continue
+        if number <= last_done:
+            continue  # checked by an earlier run of the chain
+        if counts.total() >= MAX_ROWS:
+            raise FileUnreadable(
+                _("The file has more than %(rows)s rows: split it into several files.") % {"rows": f"{MAX_ROWS:,}"}
+            )
+        result = checker.check(cells, number=number)
+        state = RowState.INVALID if result.errors else RowState.VALID
+        counts[state] += 1
+        batch.append(
+            ImportRow(
+                job=job, number=number, cells=cells, state=state, errors=result.errors, warnings=result.warnings,
+                values=result.values(),
+            )
+        )  # fmt: skip
+        out_of_time = deadline is not None and time.monotonic() > deadline
+        if len(batch) >= CHUNK_ROWS or out_of_time:
+            progress = {"valid_rows": counts[RowState.VALID], "invalid_rows": counts[RowState.INVALID]}
+            if not _still_in_charge(job.pk, token, batch, **progress):
+                return True  # another run took over
+            if out_of_time:
+                return False
+            batch = []
+    with transaction.atomic():
+        job = _locked_jobs().filter(pk=job.pk, run_token=token).first()
+        if job is None:
+            return True
+        ImportRow.objects.bulk_create(batch)
+        job.move_to(ImportState.CHECKED)
+        job.count_rows()
+        job.blank_rows = blank
+        job.content = b""  # every cell is in the rows now
+        job.checked_at = timezone.now()
+        job.save()
+    return True
+
+
+# --- confirmation and import ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_confirm(*, job: ImportJob, actor: User) -> bool:
+    """Start the import of a checked job; False if it was already started (a second click changes nothing)."""
+    job = lock(ImportJob, job.pk)
+    if job.created_by_id != actor.pk or not may_import(actor):
+        raise PermissionDenied
+    if job.state != ImportState.CHECKED:
+        return False
+    job.move_to(ImportState.IMPORTING)
+    job.import_started_at = timezone.now()
+    job.save(update_fields=["state", "import_started_at", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def import_job_unconfirm(*, job: ImportJob) -> None:
+    """The worker could not be reached: back to waiting for confirmation, if nothing was imported yet."""
+    job = lock(ImportJob, job.pk)
+    if job.state == ImportState.IMPORTING and not job.rows.filter(state__in=FINAL_ROW_STATES).exists():
+        job.move_to(ImportState.CHECKED)
+        job.save(update_fields=["state", "updated_at"])
+
+
+class RowRefused(Exception):
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _import_row(job: ImportJob, row_pk: int, checker: RowChecker, people: dict) -> None:
+    try:
+        with transaction.atomic():
+            row = ImportRow.objects.select_for_update().get(pk=row_pk)
+            if row.state in FINAL_ROW_STATES:
+                return  # done by an earlier or a parallel run
+            if row.state == RowState.INVALID:
+                # Refused by the dry run the user confirmed: reported, never attempted.
+                row.state = RowState.REJECTED
+                row.save(update_fields=["state"])
+                return
+            customer, warnings = _register_row(job, row, checker, people)
+            row.state, row.customer, row.warnings, row.values = RowState.IMPORTED, customer, warnings, {}
+            row.save(update_fields=["state", "customer", "warnings", "values"])
+            return
+    except RowRefused as refused:
+        errors = refused.errors
+    except ValidationError as error:
+        errors = [["", str(message)] for message in error.messages]
+    except PermissionDenied:
+        errors = [["", _("You may no longer import customers.")]]
+    except IntegrityError as error:
+        errors = [["", _("The database refused the row: %(error)s") % {"error": error}]]
+    # Everything the row wrote went with its transaction; now say why, unless another run finished it meanwhile.
+    with transaction.atomic():
+        row = ImportRow.objects.select_for_update().get(pk=row_pk)
+        if row.state not in FINAL_ROW_STATES:
+            row.state, row.errors = RowState.REJECTED, errors
+            row.save(update_fields=["state", "errors"])
+
+
+def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: dict) -> tuple[Customer, list]:
+    if row.values and not row.values["recheck"]:
+        result = RowCheck.from_values(row.values, people)
+    else:
+        result = checker.check(row.cells, number=row.number, find_duplicate_customers=False)
+    if result.errors:
+        raise RowRefused(result.errors)
+    actor = job.created_by
+    registration = customer_register_imported(
+        customer=result.customer,
+        actor=actor,
+        owner=result.owner,
+        reason=_("Imported from %(file)s, row %(row)s.") % {"file": job.file_name, "row": row.number},
+    )
+    if registration.outcome != "created":
+        strong = next(match for match in registration.matches if match.is_strong)
+        raise RowRefused([["", duplicate_message(strong)]])
+    customer = registration.customer
+    for contact in result.contacts:
+        contact.customer = customer
+    # A new customer has no other contact to take the primary flag from; the database keeps it to one.
+    Contact.objects.bulk_create(result.contacts)
+    if result.grade and result.grade != customer.grade:
+        customer_override_grade(
+            customer=customer,
+            grade=result.grade,
+            actor=actor,
+            reason=_("Grade as given in the imported file %(file)s.") % {"file": job.file_name},
+        )
+    warnings = [["", similar_message(match)] for match in registration.matches[:1]]
+    return customer, warnings
+
+
+def import_job_run(job_pk: int, *, seconds: float | None = None) -> bool:
+    """Import the job's remaining rows, for about `seconds` (None: all). True once every row is done."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_pk)
+    if job.state != ImportState.IMPORTING:
+        return job.state == ImportState.DONE
+    deadline = None if seconds is None else time.monotonic() + seconds
+    with translation.override(job.language):
+        checker = RowChecker(actor=job.created_by, layout=read_layout(job.headers), in_file=False)
+        people, after = {}, 0
+        while True:
+            # Walks the rows in file order from where the last chunk ended, not past every row already done.
+            pending = list(
+                job.rows.unfinished()
+                .filter(number__gt=after)
+                .order_by("number")
+                .values_list("pk", "number")[:CHUNK_ROWS]
+            )
+            if not pending:
+                return _finish(job)
+            for row_pk, after in pending:  # noqa: B007 - `after` is where the next chunk starts
+                _import_row(job, row_pk, checker, people)
+                if deadline is not None and time.monotonic() > deadline:
+                    _save_counts(job)
+                    return False
+            _save_counts(job)
+
+
+def _save_counts(job: ImportJob) -> None:
+    with transaction.atomic():
+        job = lock(ImportJob, job.pk)
+        job.count_rows()
+        job.save(
+            update_fields=[
+                "total_rows", "valid_rows", "invalid_rows", "warning_rows", "imported_rows", "rejected_rows",
+                "updated_at",
+            ]
+        )  # fmt: skip
+
+
+@transaction.atomic
+def _finish(job: ImportJob) -> bool:
+    job = lock(ImportJob, job.pk)
+    if job.state == ImportState.DONE:
+        return True
+    job.count_rows()
+    job.move_to(ImportState.DONE)
+    job.finished_at = timezone.now()
+    job.save()
+    _tell_owners(job)
+    audit.record(
+        AuditAction.IMPORT,
+        actor=job.created_by,
+        subject=job,
+        summary=_("%(file)s: %(imported)s of %(total)s rows imported, %(rejected)s rejected")
+        % {
+            "file": job.file_name,
+            "imported": job.imported_rows,
+            "total": job.total_rows,
+            "rejected": job.rejected_rows,
+        },
+        detail={
+            "job": job.pk,
+            "file": job.file_name,
+            "total": job.total_rows,
+            "imported": job.imported_rows,
+            "rejected": job.rejected_rows,
+        },
+    )
+    return True
+
+
+def _tell_owners(job: ImportJob) -> None:
+    """One notification per rep who received customers (not one per customer)."""
+    received = Counter(
+        job.rows.filter(state=RowState.IMPORTED, customer__owner__isnull=False)
+        .exclude(customer__owner=job.created_by)
+        .values_list("customer__owner", flat=True)
+    )
+    for owner in User.objects.filter(pk__in=received):
+        with translation.override(owner.email_language):
+            detail = _("%(count)s customers imported for you from %(file)s by %(actor)s.") % {
+                "count": received[owner.pk],
+                "file": job.file_name,
+                "actor": job.created_by,
+            }
+        notify(
+            [owner],
+            kind=NotificationKind.CUSTOMER_ASSIGNED,
+            detail=detail,
+            link=f"{reverse('crm:customer_list')}?{urlencode({'owner': owner.pk})}",
+        )
+
+
+# --- the error report -----------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def error_report_lines(job: ImportJob):
+    """CSV of the rows with errors as they were uploaded, plus why: fix them and upload the report again."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    # The reasons come first (read before the data); a re-upload of the report ignores that column.
+    yield writer.writerow([_("Errors"), *(spreadsheet_safe(title) for title in job.headers)])
+    rows = job.rows.with_errors().order_by("number").only("number", "cells", "errors")
+    for row in rows.iterator(chunk_size=2000):
+        reasons = "; ".join(
+            _("row %(row)s, %(column)s: %(message)s") % {"row": row.number, "column": column, "message": message}
+            if column
+            else _("row %(row)s: %(message)s") % {"row": row.number, "message": message}
+            for column, message in row.errors
+        )
+        yield writer.writerow([spreadsheet_safe(reasons), *(spreadsheet_safe(cell) for cell in row.cells)])
