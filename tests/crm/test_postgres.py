@@ -75,3 +75,19 @@ class TestChineseSearch:
             finally:
                 cursor.execute("SET enable_seqscan = on")
         assert "customer_name_bigrams" in plan
+
+
+def test_a_latin_letter_search_uses_an_index_for_every_condition():
+    CustomerFactory.create_batch(30)
+    target = CustomerFactory(name="ABB Robotics 青岛")
+    with connection.cursor() as cursor:
+        # A tiny table is scanned whole; forbid that and the walk along the name order to see what serves it.
+        cursor.execute("SET enable_seqscan = off; SET enable_indexscan = off")
+        try:
+            queryset = Customer.objects.search("robot").order_by()
+            plan = queryset.explain()
+            assert list(queryset) == [target]
+        finally:
+            cursor.execute("SET enable_seqscan = on; SET enable_indexscan = on")
+    assert "Seq Scan on crm_customer" not in plan
+    assert "customer_name_upper_trgm" in plan and "customer_credit_code_upper" in plan
