@@ -73,7 +73,8 @@ def cell_text(value) -> str:
         value = value.date() if value.time() == datetime.time() else value
     if isinstance(value, (datetime.date, Decimal, int, float)):
         return str(value)
-    text = str(value)
+    # A NUL byte means nothing in a spreadsheet cell, and PostgreSQL can store it neither as text nor in JSON.
+    text = str(value).replace("\x00", "")
     if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
         text = text[1:]
     return text.strip()
