@@ -30,17 +30,8 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail, to read and filter; nobody (not even an admin) may add, change or delete."""
-
-    list_display = ["at", "action", "username", "subject_label", "summary", "ip_address"]
-    list_filter = ["action", ("at", admin.DateFieldListFilter), ("actor", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["username", "subject_label", "subject_id", "summary", "ip_address"]
-    date_hierarchy = "at"
-    list_select_related = ["actor"]
-    readonly_fields = [field.name for field in AuditEntry._meta.fields]
-    show_full_result_count = False  # the trail grows without bound: no COUNT(*) over all of it per page
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by the app's services (histories, the audit trail): here they are read."""
 
     def has_add_permission(self, request):
         return False
@@ -50,3 +41,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit trail, to read and filter; nobody (not even an admin) may add, change or delete."""
+
+    list_display = ["at", "action", "username", "subject_label", "summary", "ip_address"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter), ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["username", "subject_label", "subject_id", "summary", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+    show_full_result_count = False  # the trail grows without bound: no COUNT(*) over all of it per page

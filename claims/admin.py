@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import Claim, Dispute, HoldingLimit, OwnershipEvent, OwnershipPolicy
 
 
@@ -16,19 +18,6 @@ class OwnershipPolicyAdmin(admin.ModelAdmin):
 class HoldingLimitAdmin(admin.ModelAdmin):
     list_display = ["user", "holding_limit"]
     raw_id_fields = ["user"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ownership changes only through the app's services, which keep the history; here it is read."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Claim)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import Complaint, ComplaintEvent, Contact, Customer, GradeChange, GradeRule, JobHeartbeat, ResponseDeadline
 from .services import contact_delete, customer_save
 
@@ -75,20 +77,11 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(GradeChange)
-class GradeChangeAdmin(admin.ModelAdmin):
+class GradeChangeAdmin(ReadOnlyAdmin):
     list_display = ["customer", "from_grade", "to_grade", "is_override", "changed_by", "changed_at"]
     list_filter = ["to_grade", "is_override"]
     search_fields = ["customer__name", "reason"]
     list_select_related = ["customer", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(JobHeartbeat)
@@ -121,7 +114,7 @@ class ComplaintEventInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ReadOnlyAdmin):
     """Read here; recorded and moved in the app, where the workflow's rules and alerts apply."""
 
     list_display = ["customer", "category", "severity", "state", "received_at", "respond_by", "assignee"]
@@ -129,12 +122,3 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "assignee"]
     search_fields = ["customer__name", "description", "reference"]
     inlines = [ComplaintEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -166,7 +166,7 @@ class CustomerQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        if connections[self.db].vendor == "postgresql" and CHINESE_SEARCH.fullmatch(text):
+        if connections[self.db].vendor == "postgresql" and is_chinese_search(text):
             return self._search_chinese(text)
         lowered = text.lower()
         condition = Q(name__icontains=text) | Q(credit_code__istartswith=text)
@@ -193,10 +193,13 @@ class CustomerQuerySet(models.QuerySet):
         return self.alias(name_bigrams=NameBigrams()).filter(matches, name_bigrams__contains=sorted(pieces))
 
 
-# Two or more characters, all of them Chinese (spaces allowed): how people search Chinese company names.
-CHINESE_SEARCH = re.compile(
-    r"[\u3400-\u9fff\uf900-\ufaff\s]*[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\s]*[\u3400-\u9fff\uf900-\ufaff][\u3400-\u9fff\uf900-\ufaff\s]*"
-)
+CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def is_chinese_search(text: str) -> bool:
+    """Two or more characters, all of them Chinese (spaces allowed): how people search Chinese company names."""
+    letters = "".join(text.split())
+    return len(letters) >= 2 and all(CHINESE_CHARACTER.match(character) for character in letters)
 
 
 def bigrams(text: str) -> set[str]:

@@ -553,7 +553,7 @@ def pool_flow(scope: Scope, weeks: list[datetime.date]) -> list[tuple]:
     )
     counts = {monday: [0, 0, 0] for monday in weeks}
     for group in groups:
-        monday = timezone.localdate(group["week"]) if isinstance(group["week"], datetime.datetime) else group["week"]
+        monday = timezone.localdate(group["week"])
         if monday in counts:
             counts[monday][group["flow"] - 1] += group["n"]
     return [(monday, *counts[monday]) for monday in weeks]

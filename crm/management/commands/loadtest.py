@@ -23,7 +23,6 @@ import os
 import random
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -41,6 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from crm.management.commands.bench import summary
 from crm.models import Customer
 
 PREFIX = "scale-"
@@ -366,6 +366,5 @@ def database_url(db):
 def _percentiles(seconds):
     if not seconds:
         return {"median_ms": None, "p95_ms": None}
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)] if len(ordered) > 1 else ordered[0]
-    return {"median_ms": round(statistics.median(ordered) * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
+    median, p95 = summary(seconds)
+    return {"median_ms": round(median * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
