@@ -186,6 +186,23 @@ class Claim(models.Model):
     def other_share(self):
         return 100 - self.holder_share
 
+    @property
+    def split_text(self):
+        """The credit split with a name and a side on each share, or "" when the holder has it all."""
+        if self.shared_with_id is None:
+            return ""
+        return split_text(self.holder, self.holder_share, self.shared_with, self.other_share)
+
+
+def split_text(holder, holder_share, challenger, challenger_share) -> str:
+    """One way to write a split everywhere: by person and side, never by position ("30/70" read backwards)."""
+    return _("%(holder)s (holder) %(holder_share)s %% · %(challenger)s (challenger) %(challenger_share)s %%") % {
+        "holder": holder or "—",
+        "holder_share": holder_share,
+        "challenger": challenger,
+        "challenger_share": challenger_share,
+    }
+
 
 class EventKind(models.TextChoices):
     REGISTERED = "registered", _("Registered")
@@ -291,17 +308,43 @@ SPLIT_PRESETS = [
 ]
 
 
+class ArbiterReason(models.TextChoices):
+    """Why a dispute went to whom it went to, fixed when it is opened (DOMAIN §5.7)."""
+
+    TEAM = "team", _("the reps are in the same team")
+    MANAGER_IS_PARTY = "manager_is_party", _("the team's manager is a party")
+    ACROSS_TEAMS = "across_teams", _("the reps are in different teams")
+    NO_MANAGER = "no_manager", _("the team has no manager")
+    POLICY = "policy", _("the policy has admins decide every dispute")
+
+
+def dispute_route(holder, challenger, policy):
+    """(team whose manager decides or None for the admins, reason): inside a team its manager decides,
+    unless he is a party; across teams, by policy, or without a manager, an admin does."""
+    if policy.arbiter != Arbiter.TEAM_MANAGER:
+        return None, ArbiterReason.POLICY
+    if holder is None or not holder.team_id or holder.team_id != challenger.team_id:
+        return None, ArbiterReason.ACROSS_TEAMS
+    team = holder.team
+    if not team.manager_id:
+        return None, ArbiterReason.NO_MANAGER
+    if team.manager_id in (holder.pk, challenger.pk):
+        return None, ArbiterReason.MANAGER_IS_PARTY
+    return team, ArbiterReason.TEAM
+
+
 class DisputeQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state=DisputeState.OPEN)
 
-    def decidable_by(self, user):
-        """A manager decides their team's disputes; an admin any (and the ones no team can)."""
-        if user.is_admin:
-            return self.all()
-        if user.is_manager:
-            return self.filter(team__manager=user)
-        return self.none()
+    def for_admins(self):
+        """Disputes no team's manager may decide: no team, or the team's manager became a party."""
+        return self.filter(
+            Q(team__isnull=True)
+            | Q(team__manager__isnull=True)
+            | Q(team__manager=models.F("holder"))
+            | Q(team__manager=models.F("challenger"))
+        )
 
     def visible_to(self, user):
         if user.is_admin:
@@ -337,6 +380,9 @@ class Dispute(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty: an admin decides."),
+    )
+    arbiter_reason = models.CharField(
+        _("why they decide"), max_length=20, choices=ArbiterReason.choices, default=ArbiterReason.TEAM
     )
     state = models.CharField(_("state"), max_length=10, choices=DisputeState.choices, default=DisputeState.OPEN)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
@@ -385,8 +431,39 @@ class Dispute(models.Model):
     def __str__(self):
         return f"{self.customer} · {self.challenger} ↔ {self.holder or '—'}"
 
-    def decidable_by(self, user):
-        return Dispute.objects.decidable_by(user).filter(pk=self.pk).exists()
+    def is_party(self, user) -> bool:
+        return user.pk in (self.holder_id, self.challenger_id)
+
+    @property
+    def deciding_manager(self):
+        """The team's manager who decides, or None when an admin does (never a party to the dispute)."""
+        manager = self.team.manager if self.team_id else None
+        return None if manager is None or self.is_party(manager) else manager
+
+    @property
+    def decider_text(self) -> str:
+        """Who decides and why, the same words on the queue, the page and the notifications."""
+        manager = self.deciding_manager
+        if manager is not None:
+            return _("Decided by the team's manager, %(manager)s (%(team)s).") % {"manager": manager, "team": self.team}
+        reason = self.get_arbiter_reason_display()
+        if self.team_id and self.team.manager_id:  # the manager became a party after the dispute was opened
+            reason = ArbiterReason.MANAGER_IS_PARTY.label
+        elif self.arbiter_reason == ArbiterReason.TEAM:
+            reason = ArbiterReason.NO_MANAGER.label
+        text = _("Decided by an admin: %(reason)s.") % {"reason": reason}
+        admins_in_it = [person for person in (self.holder, self.challenger) if person is not None and person.is_admin]
+        if admins_in_it:
+            text += " " + _("%(names)s, a party, may not decide it: another admin must.") % {
+                "names": ", ".join(str(person) for person in admins_in_it)
+            }
+        return text
+
+    @property
+    def split_text(self) -> str:
+        if self.outcome != Outcome.SPLIT or self.holder_share is None:
+            return ""
+        return split_text(self.holder, self.holder_share, self.challenger, self.challenger_share)
 
 
 # The follow-up board keeps its table in its own module; importing it here registers the model.

@@ -32,7 +32,9 @@ from .models import (
     Outcome,
     OwnershipEvent,
     OwnershipPolicy,
+    dispute_route,
 )
+from .permissions import may_decide_dispute
 
 
 class OwnershipRefused(ValidationError):
@@ -280,19 +282,6 @@ def _serialize_registrations(customer: Customer):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
-def arbiter_team(holder: User | None, challenger: User, policy: OwnershipPolicy):
-    """A manager decides inside their own team; across teams (or by policy) an admin does."""
-    if policy.arbiter != "team_manager" or holder is None:
-        return None
-    if holder.team_id and holder.team_id == challenger.team_id and holder.team.manager_id:
-        return holder.team
-    return None
-
-
-def _arbiters(team):
-    return [team.manager] if team and team.manager else list(User.objects.current().filter(role="admin"))
-
-
 def _duplicate_check(customer: Customer):
     """Every match of a new customer (serialized with concurrent registrations), and the strong ones."""
     customer.name_normalized = normalize_name(customer.name)
@@ -401,7 +390,7 @@ def _open_dispute(*, customer, challenger, opened_by, kind, statement, attempt=N
     existing = Dispute.objects.open().filter(customer=customer, challenger=challenger).first()
     if existing:
         return existing
-    team = arbiter_team(holder, challenger, policy)
+    team, arbiter_reason = dispute_route(holder, challenger, policy)
     dispute = Dispute.objects.create(
         customer=customer,
         kind=kind,
@@ -411,6 +400,7 @@ def _open_dispute(*, customer, challenger, opened_by, kind, statement, attempt=N
         statement=statement,
         attempt=attempt or {},
         team=team,
+        arbiter_reason=arbiter_reason,
     )
     claim = Claim.objects.active().filter(customer=customer).first()
     _record(
@@ -418,13 +408,21 @@ def _open_dispute(*, customer, challenger, opened_by, kind, statement, attempt=N
         to_user=challenger, reason=statement, dispute=dispute,
     )  # fmt: skip
     notify(
-        [holder, challenger, *_arbiters(team)],
+        [holder, challenger, *_deciders(dispute)],
         kind=NotificationKind.DISPUTE_OPENED,
         customer=customer,
-        detail=statement,
+        # Who decides comes first: the statement may be long, and the detail is cut at 255 characters.
+        detail=f"{dispute.decider_text}\n{statement}",
         link=reverse("claims:dispute_detail", args=[dispute.pk]),
     )
     return dispute
+
+
+def _deciders(dispute: Dispute) -> list[User]:
+    """Who is told a dispute waits for them: its team's manager, else every current admin not a party."""
+    if dispute.deciding_manager is not None:
+        return [dispute.deciding_manager]
+    return list(User.objects.current().filter(role="admin").exclude(pk__in=[dispute.holder_id, dispute.challenger_id]))
 
 
 @transaction.atomic
@@ -460,7 +458,12 @@ def dispute_decide(
     dispute = lock(Dispute, dispute.pk)
     if dispute.state != DisputeState.OPEN:
         raise OwnershipRefused(_("This dispute was already decided."))
-    if not dispute.decidable_by(actor):
+    if not may_decide_dispute(actor, dispute):
+        if dispute.is_party(actor):
+            raise OwnershipRefused(
+                _("You are a party to this dispute and cannot decide it. %(decider)s")
+                % {"decider": dispute.decider_text}
+            )
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
@@ -491,8 +494,9 @@ def dispute_decide(
     elif outcome == Outcome.SPLIT:
         claim.holder_share, claim.shared_with = holder_share, challenger
         claim.save(update_fields=["holder_share", "shared_with"])
+        # The shares are the dispute's (holder_share, challenger_share), shown with names and sides from there.
         _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=claim, to_user=holder,
-                reason=f"{holder_share}/{100 - holder_share}: {reason}", dispute=dispute)  # fmt: skip
+                reason=reason, dispute=dispute)  # fmt: skip
     else:
         ended = _end_claim(customer=customer, end_reason=EndReason.DECIDED, pool_reason=PoolReason.DECIDED)
         _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=ended, from_user=holder,
@@ -519,7 +523,7 @@ def dispute_decide(
         [dispute.holder, challenger],
         kind=NotificationKind.DISPUTE_DECIDED,
         customer=customer,
-        detail=f"{dispute.get_outcome_display()}: {reason}",
+        detail=f"{dispute.split_text or dispute.get_outcome_display()}: {reason}",
         link=reverse("claims:dispute_detail", args=[dispute.pk]),
     )
     return dispute

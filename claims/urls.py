@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import disputes, people, pool, registration
+from .views import disputes, people, pool, registration, shares
 
 app_name = "claims"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("disputes/", disputes.dispute_list, name="dispute_list"),
     path("disputes/<int:pk>/", disputes.dispute_detail, name="dispute_detail"),
     path("people/<int:pk>/depart/", people.depart, name="depart"),
+    path("credit-shares/", shares.credit_shares, name="credit_shares"),
+    path("credit-shares/<int:pk>/", shares.credit_share_card, name="credit_share_card"),
 ]

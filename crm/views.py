@@ -178,6 +178,7 @@ def customer_card_context(request, customer):
         "can_edit": not user.is_rep or customer.owner_id == user.pk,
         "can_set_grade": user.is_manager or user.is_admin,
         "grade_form": GradeOverrideForm(initial={"grade": customer.grade}),
+        "read_only": False,
     }
 
 

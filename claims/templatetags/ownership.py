@@ -1,15 +1,16 @@
 from django import template
 from django.utils import timezone
 
-from ..models import Claim, OwnershipEvent, OwnershipPolicy
+from ..models import Claim, EventKind, OwnershipEvent, OwnershipPolicy
 from ..permissions import may_claim
 
 register = template.Library()
 
 
 @register.inclusion_tag("claims/partials/ownership_panel.html", takes_context=True)
-def ownership_panel(context, customer, for_print=False, limit=30):
+def ownership_panel(context, customer, for_print=False, limit=30, read_only=False):
     """Who owns the customer, until when, and how ownership changed: for the card and (limit=None) the dossier.
+    `read_only` (a rep who holds only a credit share) offers no action and no link.
 
     Three queries at most (active claim, policy, history), however long the history.
     """
@@ -19,8 +20,14 @@ def ownership_panel(context, customer, for_print=False, limit=30):
     if claim:
         days_left = (claim.protected_until - timezone.localdate()).days
         lapsing = days_left <= OwnershipPolicy.current().warning_days
-    events = OwnershipEvent.objects.filter(customer=customer).select_related("actor", "from_user", "to_user")
+    events = OwnershipEvent.objects.filter(customer=customer).select_related(
+        "actor", "from_user", "to_user", "dispute__holder", "dispute__challenger"
+    )
     events = list(events if limit is None else events[: limit + 1])
+    for event in events:
+        # A split decision reads from its dispute, by person and side (older rows' reasons begin "30/70: ").
+        split = event.dispute.split_text if event.kind == EventKind.DECIDED and event.dispute else ""
+        event.split_text, event.shown_reason = split, event.dispute.reason if split else event.reason
     holds = customer.owner_id is not None
     return {
         "customer": customer,
@@ -30,9 +37,10 @@ def ownership_panel(context, customer, for_print=False, limit=30):
         "events": events[:limit],
         "more_events": limit is not None and len(events) > limit,
         "for_print": for_print,
-        "can_claim": not holds and may_claim(user),
+        "read_only": read_only,
+        "can_claim": not read_only and not holds and may_claim(user),
         # The services decide; these only choose which buttons to offer to someone who can see the card.
-        "can_release": holds and (customer.owner_id == user.pk or not user.is_rep),
-        "can_transfer": not user.is_rep,
-        "can_dispute": holds and user.is_rep and customer.owner_id != user.pk,
+        "can_release": not read_only and holds and (customer.owner_id == user.pk or not user.is_rep),
+        "can_transfer": not read_only and not user.is_rep,
+        "can_dispute": not read_only and holds and user.is_rep and customer.owner_id != user.pk,
     }

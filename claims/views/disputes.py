@@ -9,12 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.dates import days_since
 from crm.models import Customer
 from visits.models import Visit
 
 from .. import services
 from ..dispute_forms import DisputeDecideForm, DisputeOpenForm
 from ..models import Claim, Dispute, DisputeState, EventKind, OwnershipEvent
+from ..permissions import disputes_decidable_by, may_decide_dispute
 from ..services import OwnershipRefused
 
 RECENTLY_DECIDED = 20
@@ -73,14 +75,14 @@ def dispute_list(request):
     """The open disputes the user sees (a manager's team, every one for an admin, a rep's own) and recent decisions."""
     user = request.user
     visible = Dispute.objects.visible_to(user).select_related("customer", "holder", "challenger", "team__manager")
-    queue = visible.open().annotate(may_decide=Exists(Dispute.objects.decidable_by(user).filter(pk=OuterRef("pk"))))
+    queue = visible.open().annotate(may_decide=Exists(disputes_decidable_by(user).filter(pk=OuterRef("pk"))))
     admins_only = user.is_admin and request.GET.get("decider") == "admin"
     if admins_only:
-        queue = queue.filter(team__isnull=True)
+        queue = queue.for_admins()
     queue = list(queue.order_by("opened_at", "pk"))
-    now = timezone.now()
+    today = timezone.localdate()
     for dispute in queue:
-        dispute.age_days = (now - dispute.opened_at).days
+        dispute.age_days = days_since(dispute.opened_at, today)
     decided = visible.filter(state=DisputeState.DECIDED).select_related("decided_by").order_by("-decided_at", "-pk")
     return render(
         request,
@@ -153,9 +155,9 @@ def dispute_detail(request, pk):
         pk=pk,
     )  # fmt: skip
     is_open = dispute.state == DisputeState.OPEN
-    may_decide = is_open and dispute.decidable_by(request.user)
+    may_decide = is_open and may_decide_dispute(request.user, dispute)
     if request.method == "POST" and is_open and not may_decide:
-        raise PermissionDenied
+        raise PermissionDenied  # parties included: they never get the form, and the service refuses them too
     form = DisputeDecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -190,6 +192,7 @@ def dispute_detail(request, pk):
             "sides": _sides(dispute, request.user, customer_visible),
             "is_open": is_open,
             "may_decide": may_decide,
+            "is_party": dispute.is_party(request.user),
             "takes_over": may_decide and dispute.team_id is not None and dispute.team.manager_id != request.user.pk,
             "form": form if may_decide else None,
         },

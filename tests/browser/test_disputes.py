@@ -72,11 +72,12 @@ def test_collision_on_a_phone_then_the_manager_splits_the_credit(new_page, login
     screenshot(desk, "dispute-decide-desktop")
     desk.get_by_role("button", name="Record the decision").click()
     desk.wait_for_selector("[data-testid=decision]")
-    assert "30/70" in desk.get_by_test_id("decision").inner_text()
+    split = f"{rep} (holder) 30 % · {colleague} (challenger) 70 %"  # the 70 goes to the challenger who closed
+    assert split in desk.get_by_test_id("decision").inner_text()
 
     desk.goto(customer_url)
-    assert "30%" in desk.get_by_test_id("credit-split").inner_text()
-    assert "70%" in desk.get_by_test_id("credit-split").inner_text()
+    assert split in desk.get_by_test_id("credit-split").inner_text()
+    assert split in desk.get_by_test_id("history-split").inner_text()
     assert "Dispute decided" in desk.get_by_test_id("ownership-history").inner_text()
     screenshot(desk, "dispute-customer-card-desktop")
 

@@ -322,7 +322,7 @@ class TestDisputes:
         TeamFactory(manager=other_manager)
         with pytest.raises(PermissionDenied):
             dispute_decide(dispute=dispute, actor=other_manager, outcome="transfer", reason="x")
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(OwnershipRefused, match="You are a party to this dispute"):
             dispute_decide(dispute=dispute, actor=dispute.challenger, outcome="transfer", reason="x")
         dispute_decide(dispute=dispute, actor=admin_user, outcome="keep", reason="管理员接管")  # admins take over
         with pytest.raises(OwnershipRefused):
@@ -445,3 +445,72 @@ def test_what_an_admin_registers_starts_in_the_pool(register, admin_user):
     assert (customer.owner, customer.pool_reason) == (None, PoolReason.IMPORTED)
     assert not Claim.objects.filter(customer=customer).exists()
     assert customer.ownership_events.get().kind == EventKind.REGISTERED
+
+
+class TestPartiesDoNotJudge:
+    """DOMAIN §5.7: a dispute in which the team's manager is a party goes to the admins, and tells them."""
+
+    @pytest.fixture
+    def managers_dispute(self, register, rep, manager):
+        register(manager, "青岛杰航机械有限公司")  # the manager holds a customer himself
+        return register(rep, "青岛杰航机械有限责任公司", phones="1").dispute  # and his own rep collides
+
+    def test_the_party_manager_is_refused_with_who_decides(self, managers_dispute, manager):
+        with pytest.raises(OwnershipRefused) as refusal:
+            dispute_decide(dispute=managers_dispute, actor=manager, outcome="keep", reason="我先登记的")
+        assert refusal.value.messages == [
+            "You are a party to this dispute and cannot decide it. Decided by an admin: the team's manager is a party."
+        ]
+        managers_dispute.refresh_from_db()
+        assert managers_dispute.state == DisputeState.OPEN
+        assert not OwnershipEvent.objects.filter(kind=EventKind.DECIDED).exists()
+
+    def test_the_admins_are_told_not_the_party_manager(self, register, rep, manager, admin_user):
+        other_admin, departed_admin = UserFactory(role="admin"), UserFactory(role="admin")
+        departed_admin.mark_departed()
+        departed_admin.save()
+        register(manager, "青岛杰航机械有限公司")
+        dispute = register(rep, "青岛杰航机械有限责任公司", phones="1").dispute
+        told = Notification.objects.filter(kind=NotificationKind.DISPUTE_OPENED)
+        # The manager hears of it as the holder, like the rep as the challenger; the deciders are the admins.
+        assert set(told.values_list("user", flat=True)) == {manager.pk, rep.pk, admin_user.pk, other_admin.pk}
+        assert all(
+            detail.startswith("Decided by an admin: the team's manager is a party.\n")
+            for detail in told.values_list("detail", flat=True)
+        )
+        dispute_decide(dispute=dispute, actor=admin_user, outcome="keep", reason="登记在先")
+
+    def test_inside_a_team_only_its_manager_is_told_to_decide(self, register, rep, manager, admin_user):
+        register(rep, "青岛杰航机械有限公司")
+        challenger = UserFactory(team=rep.team)
+        register(challenger, "青岛杰航机械有限责任公司", phones="1")
+        told = Notification.objects.filter(kind=NotificationKind.DISPUTE_OPENED)
+        assert set(told.values_list("user", flat=True)) == {rep.pk, challenger.pk, manager.pk}
+        assert told.first().detail.startswith(f"Decided by the team's manager, {manager} ({rep.team}).\n")
+
+    def test_an_admin_party_is_not_told_to_decide(self, register, rep, admin_user):
+        holder = UserFactory(team=TeamFactory())
+        register(holder, "青岛杰航机械有限公司")
+        holder.role = "admin"
+        holder.save()
+        register(rep, "青岛杰航机械有限责任公司", phones="1")
+        told = Notification.objects.filter(kind=NotificationKind.DISPUTE_OPENED)
+        assert set(told.values_list("user", flat=True)) == {holder.pk, rep.pk, admin_user.pk}  # holder: a party
+
+
+class TestSplitByPersonAndSide:
+    @pytest.fixture
+    def dispute(self, register, rep):
+        register(rep, "青岛杰航机械有限公司")
+        return register(UserFactory(team=rep.team), "青岛杰航机械有限责任公司", phones="1").dispute
+
+    def test_the_record_and_the_notification_name_each_share(self, dispute, manager, rep):
+        dispute_decide(dispute=dispute, actor=manager, outcome="split", reason="对方成交", holder_share=30)
+        split = f"{rep} (holder) 30 % · {dispute.challenger} (challenger) 70 %"
+        assert Claim.objects.active().get(customer=dispute.customer).split_text == split
+        dispute.refresh_from_db()
+        assert dispute.split_text == split
+        event = OwnershipEvent.objects.get(kind=EventKind.DECIDED)
+        assert (event.reason, event.dispute) == ("对方成交", dispute)  # the shares live on the dispute, by side
+        told = Notification.objects.filter(kind=NotificationKind.DISPUTE_DECIDED)
+        assert set(told.values_list("detail", flat=True)) == {f"{split}: 对方成交"}

@@ -1,8 +1,15 @@
 """Disputes and departures through the pages: who may open, see and decide, and what each decision changes."""
 
-import pytest
-from django.urls import reverse
+import datetime
+import io
+import re
 
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from claims.dispute_forms import DisputeDecideForm
 from claims.models import Claim, Dispute, DisputeKind, DisputeState, EventKind, OwnershipEvent
 from claims.services import claim_from_pool, claim_release, dispute_decide, dispute_open
 from crm.models import Customer, PoolReason
@@ -306,3 +313,131 @@ class TestDepart:
         assert client.post(reverse("claims:depart", args=[rep.pk]), {"destination": "pool"}).status_code == 404
         rep.refresh_from_db()
         assert not rep.has_departed
+
+
+class TestAPartyDoesNotJudge:
+    """DOMAIN §5.7 through the pages: the manager holds a customer and his own rep collides with him."""
+
+    @pytest.fixture
+    def managers_dispute(self, register, manager, rep):
+        register(manager, HOLDERS_NAME)
+        client = Client()
+        client.force_login(rep)
+        response = client.post(
+            reverse("claims:register"),
+            {"name": CHALLENGERS_NAME, "phones": "0532-87776666", "need": "卧式加工中心",
+             "relationship_level": "ordinary", "status": "prospect"},
+        )  # fmt: skip
+        assert response.status_code == 200 and response.context["dispute"] is not None  # the collision page
+        return Dispute.objects.get()
+
+    def test_the_manager_gets_no_form_and_is_told_who_decides(self, manager_client, managers_dispute, manager):
+        response = manager_client.get(detail_url(managers_dispute))
+        assert response.status_code == 200 and response.context["form"] is None
+        page = response.content.decode()
+        assert 'data-testid="decide-form"' not in page
+        assert "You are a party to this dispute, so you cannot decide it." in page
+        assert "Decided by an admin: the team&#x27;s manager is a party." in page
+        response = manager_client.post(detail_url(managers_dispute), {"outcome": "keep", "reason": "我先登记的"})
+        assert response.status_code == 403
+        managers_dispute.refresh_from_db()
+        assert managers_dispute.state == DisputeState.OPEN
+        assert Customer.objects.get(pk=managers_dispute.customer_id).owner == manager
+
+    def test_the_queue_says_the_admins_decide(self, client, managers_dispute, manager, admin_user):
+        client.force_login(manager)
+        response = client.get(reverse("claims:dispute_list"))
+        [row] = response.context["queue"]
+        assert not row.may_decide
+        page = response.content.decode()
+        assert "You decide" not in page and "Decided by an admin: the team&#x27;s manager is a party." in page
+        client.force_login(admin_user)
+        [row] = client.get(reverse("claims:dispute_list"), {"decider": "admin"}).context["queue"]
+        assert (row, row.may_decide) == (managers_dispute, True)
+
+    def test_an_admin_decides_it(self, admin_client, managers_dispute, rep):
+        response = admin_client.get(detail_url(managers_dispute))
+        assert response.context["form"] is not None and not response.context["takes_over"]
+        admin_client.post(detail_url(managers_dispute), {"outcome": "transfer", "reason": "经理不得自判，客户归代表"})
+        assert Customer.objects.get(pk=managers_dispute.customer_id).owner == rep
+
+    def test_an_admin_who_is_a_party_gets_no_form_another_admin_does(self, client, register, rep, admin_user):
+        holder = UserFactory(team=TeamFactory())
+        register(holder, HOLDERS_NAME)
+        holder.role = "admin"
+        holder.save()
+        dispute = register(rep, CHALLENGERS_NAME, phones="0532-87776666").dispute
+        client.force_login(holder)
+        response = client.get(detail_url(dispute))
+        assert response.context["form"] is None
+        assert "another admin must" in response.content.decode()
+        assert client.post(detail_url(dispute), {"outcome": "keep", "reason": "我的"}).status_code == 403
+        client.force_login(admin_user)
+        assert client.get(detail_url(dispute)).context["form"] is not None
+
+
+class TestSplitsReadTheSameEverywhere:
+    """A preset's numbers go to the side its words name, and every page writes them by person and side."""
+
+    @pytest.fixture
+    def people(self, rep, colleague):
+        for person, (last, first) in ((rep, ("刘", "洋")), (colleague, ("张", "伟"))):
+            person.last_name, person.first_name = last, first
+            person.save()
+        return rep, colleague
+
+    @pytest.mark.parametrize(
+        ("preset", "holder_share", "challenger_share"),
+        [("50", 50, 50), ("30", 30, 70), ("33", 33, 67), ("20", 20, 80)],
+        ids=["50/50", "70/30 to the closer", "2/3 to the closer", "80/20 against the neglectful"],
+    )
+    def test_every_preset(self, manager_client, collision, people, preset, holder_share, challenger_share):
+        holder, challenger = people
+        label = dict(DisputeDecideForm().fields["preset"].choices)[preset]
+        # The words name the challenger's larger part (or an even one): the larger number is the challenger's.
+        assert challenger_share >= holder_share and f"{challenger_share}" in label.replace("2/3", "67")
+        manager_client.post(detail_url(collision), {"outcome": "split", "preset": preset, "reason": "对方成交"})
+        claim = Claim.objects.active().get(customer=collision.customer_id)
+        assert (claim.holder, claim.holder_share, claim.shared_with, claim.other_share) == (
+            holder, holder_share, challenger, challenger_share,
+        )  # fmt: skip
+        split = f"刘洋 (holder) {holder_share} % · 张伟 (challenger) {challenger_share} %"
+        dispute_page = manager_client.get(detail_url(collision))
+        assert split in dispute_page.content.decode()
+        assert f"{holder_share}/{challenger_share}" not in dispute_page.content.decode()
+        assert split in manager_client.get(reverse("claims:dispute_list")).content.decode()
+        card = manager_client.get(reverse("crm:customer_detail", args=[collision.customer_id])).content.decode()
+        assert card.count(split) == 2  # the credit split and the decision in the ownership history
+
+    def test_the_dossier_pdf(self, manager_client, collision, people):
+        manager_client.post(detail_url(collision), {"outcome": "split", "preset": "30", "reason": "对方成交"})
+        response = manager_client.get(reverse("crm:customer_dossier", args=[collision.customer_id]))
+        text = "".join("".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
+        split = "刘洋(holder)30%·张伟(challenger)70%"  # the text without its spaces
+        assert text.count(split) == 2
+
+    def test_a_decision_recorded_before_reads_by_side_too(self, manager_client, collision, people, manager):
+        """History is append-only: a split's older event says "30/70: why"; the page shows it by side from its
+        dispute instead."""
+        holder, challenger = people
+        Claim.objects.filter(customer=collision.customer_id).update(holder_share=30, shared_with=challenger)
+        Dispute.objects.filter(pk=collision.pk).update(
+            state="decided", outcome="split", holder_share=30, challenger_share=70, reason="对方成交",
+            decided_by=manager,
+        )  # fmt: skip
+        OwnershipEvent.objects.create(
+            customer_id=collision.customer_id, kind=EventKind.DECIDED, actor=manager, to_user=holder,
+            reason="30/70: 对方成交", dispute=collision,
+        )  # fmt: skip
+        card = manager_client.get(reverse("crm:customer_detail", args=[collision.customer_id])).content.decode()
+        assert "30/70" not in card
+        assert card.count("刘洋 (holder) 30 % · 张伟 (challenger) 70 %") == 2
+
+
+class TestQueueAge:
+    @pytest.mark.parametrize(("days", "words"), [(0, "today"), (1, "yesterday"), (3, "3 days ago")])
+    def test_the_age_in_words(self, manager_client, collision, days, words):
+        Dispute.objects.filter(pk=collision.pk).update(opened_at=collision.opened_at - datetime.timedelta(days=days))
+        response = manager_client.get(reverse("claims:dispute_list"))
+        age = re.search(r'data-testid="age"[^>]*>([^<]*)<', response.content.decode()).group(1)
+        assert age == words

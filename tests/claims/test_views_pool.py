@@ -192,7 +192,7 @@ class TestCard:
         colleague = UserFactory(role="rep", team=team, first_name="Split", last_name="Partner")
         Claim.objects.filter(customer=registered).update(holder_share=70, shared_with=colleague)
         page = manager_client.get(reverse("crm:customer_detail", args=[registered.pk])).content.decode()
-        assert "70%" in page and "Split Partner 30%" in page
+        assert f"{rep} (holder) 70 % · Split Partner (challenger) 30 %" in page
 
     def test_claimed_from_pool_shows_in_history(self, rep_client, rep, pooled):
         OwnershipPolicy.objects.filter(pk=1).update(pool_claim_delay_days=0)

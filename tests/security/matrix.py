@@ -155,6 +155,16 @@ EXPECTED = {
     # Holder and challenger read their dispute; team A's manager (and the admin) decide it.
     "claims:dispute_detail": signed_in(HIDDEN, owner=(200, 403), same_team_rep=(200, 403), manager=OK, admin=OK),
     "claims:depart": managers(OK, other_manager=HIDDEN),  # the owner leaves
+    "claims:credit_shares": signed_in(OK),
+    # The owner's second customer, whose credit a split shares with the other team's rep: they read its card
+    # (nothing more); those who see it in full are sent to the full card.
+    "claims:credit_share_card": signed_in(
+        HIDDEN,
+        owner=both("crm:customer_detail"),
+        manager=both("crm:customer_detail"),
+        admin=both("crm:customer_detail"),
+        other_team_rep=OK,
+    ),  # fmt: skip
     # --- the Django admin, site-wide views ---
     "admin:index": admin_site(OK),
     # Open to all: a signed-in non-admin is told to sign in as an admin; the admin goes on to the index.

@@ -25,7 +25,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from claims.models import HoldingLimit, OwnershipPolicy
+from claims.models import Claim, HoldingLimit, OwnershipPolicy
 from claims.services import customer_register, dispute_open
 from crm.complaints.models import Complaint, ResponseDeadline
 from crm.complaints.services import complaint_record
@@ -59,6 +59,7 @@ PK_OF = {
     "complaints:pdf": "complaint",
     "claims:dispute_detail": "dispute",
     "claims:depart": "owner",
+    "claims:credit_share_card": "shared_customer",
     **dict.fromkeys(
         [f"crm:import_{view}" for view in ("job", "progress", "confirm", "resume", "discard", "errors")], "import_job"
     ),
@@ -160,6 +161,10 @@ def build_world():
         actor=owner,
     )
     dispute = dispute_open(customer=customer, actor=people["same_team_rep"], statement="展会上我先接触的")
+    shared_customer = customer_register(
+        customer=Customer(name="青岛分成机床有限公司", phones="0532-85551111", need="车床"), actor=owner
+    ).customer
+    Claim.objects.filter(customer=shared_customer).update(holder_share=60, shared_with=people["other_team_rep"])
     assert dispute.team == team_a, "decided inside team A, by its manager"
     reminder = Reminder.objects.create(
         customer=customer,
@@ -205,6 +210,7 @@ def build_world():
         visit=visit,
         complaint=complaint,
         dispute=dispute,
+        shared_customer=shared_customer,
         reminder=reminder,
         import_job=import_job,
         feed=calendar_feed_for(owner),

@@ -7,8 +7,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("visits/partials/timeline.html", takes_context=True)
-def visit_timeline(context, customer, limit=20):
-    """The customer's latest visits, newest first, for the card and the dossier."""
+def visit_timeline(context, customer, limit=20, read_only=False):
+    """The customer's latest visits, newest first, for the card and the dossier (`read_only`: no links)."""
     visits = (
         Visit.objects.filter(customer=customer)
         .select_related("author")
@@ -17,4 +17,8 @@ def visit_timeline(context, customer, limit=20):
         .prefetch_related("objections", "contacts")[:limit]
     )
     user = context["request"].user
-    return {"visits": [(visit, visit.editable_by(user)) for visit in visits], "customer": customer}
+    return {
+        "visits": [(visit, not read_only and visit.editable_by(user)) for visit in visits],
+        "customer": customer,
+        "read_only": read_only,
+    }
