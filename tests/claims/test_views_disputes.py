@@ -3,8 +3,10 @@
 import datetime
 import io
 import re
+import zoneinfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
@@ -441,3 +443,10 @@ class TestQueueAge:
         response = manager_client.get(reverse("claims:dispute_list"))
         age = re.search(r'data-testid="age"[^>]*>([^<]*)<', response.content.decode()).group(1)
         assert age == words
+
+    def test_twenty_minutes_across_local_midnight_is_yesterday(self, manager_client, collision):
+        midnight = datetime.datetime(2026, 12, 3, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+        Dispute.objects.filter(pk=collision.pk).update(opened_at=midnight - datetime.timedelta(minutes=10))
+        with time_machine.travel(midnight + datetime.timedelta(minutes=10), tick=False):
+            page = manager_client.get(reverse("claims:dispute_list")).content.decode()
+        assert re.search(r'data-testid="age"[^>]*>([^<]*)<', page).group(1) == "yesterday"
