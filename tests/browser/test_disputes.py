@@ -126,3 +126,53 @@ def test_manager_decides_an_open_dispute_on_a_phone(new_page, login, rep, manage
     page.get_by_test_id("statement").wait_for()
     wish = Dispute.objects.get(state="open")
     assert (wish.kind, wish.challenger, wish.opened_by) == ("customer_wish", colleague, manager)
+
+
+def test_the_manager_holding_the_customer_cannot_judge_it_and_the_split_reads_by_side(new_page, login, rep, manager):
+    """DOMAIN §5.7 on phones: the manager's own rep collides with him; an admin decides 70/30 for the rep, who
+    then finds the customer among his credit shares, to read."""
+    admin = UserFactory(role="admin")
+    for person, (last, first) in ((manager, ("刘", "洋")), (rep, ("张", "伟"))):
+        person.last_name, person.first_name = last, first
+        person.save()
+    boss = new_page(viewport=PHONE)
+    login(boss, manager)
+    register_on(boss, "烟台华精汽车零部件有限公司", "0535-86661111", "加工中心两台")
+    boss.wait_for_url("**/customers/*/")
+    seller = new_page(viewport=PHONE)
+    login(seller, rep)
+    register_on(seller, "烟台华精汽车零部件股份有限公司", "0535-86661111", "加工中心两台，年底前")
+    seller.get_by_test_id("collision").wait_for()
+    dispute = Dispute.objects.get()
+
+    boss.goto("/disputes/")
+    row = boss.get_by_test_id(f"dispute-{dispute.pk}").inner_text()
+    assert "You decide" not in row and "Decided by an admin: the team's manager is a party." in row
+    assert row.count("today") == 1
+    boss.goto(f"/disputes/{dispute.pk}/")
+    assert boss.get_by_test_id("decide-form").count() == 0
+    assert "You are a party to this dispute" in boss.get_by_test_id("party-notice").inner_text()
+    assert fits(boss, PHONE)
+    screenshot(boss, "dispute-party-manager-phone")
+
+    desk = new_page(viewport=PHONE)
+    login(desk, admin)
+    desk.goto(f"/disputes/{dispute.pk}/")
+    desk.select_option("#id_preset", "30")  # 70/30 to the challenger who closed
+    desk.fill("#id_reason", "张伟成交，刘洋协助。")
+    desk.locator("[data-testid=decide-form] button[type=submit]").click()
+    split = "刘洋 (holder) 30 % · 张伟 (challenger) 70 %"
+    assert desk.get_by_test_id("decided-split").inner_text() == split
+    assert fits(desk, PHONE)
+    screenshot(desk, "dispute-split-by-side-phone")
+
+    seller.goto("/customers/")
+    seller.get_by_test_id("credit-shares-link").click()
+    assert seller.get_by_test_id("share-split").inner_text() == split
+    seller.get_by_role("link", name="烟台华精汽车零部件有限公司").click()
+    seller.get_by_test_id("read-only").wait_for()
+    assert split in seller.get_by_test_id("credit-split").inner_text()
+    assert seller.get_by_role("link", name="Log visit").count() == 0
+    assert seller.locator("main").get_by_role("link", name="Edit", exact=True).count() == 0
+    assert fits(seller, PHONE)
+    screenshot(seller, "credit-share-card-phone")
