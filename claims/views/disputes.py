@@ -193,7 +193,7 @@ def dispute_detail(request, pk):
             "is_open": is_open,
             "may_decide": may_decide,
             "is_party": dispute.is_party(request.user),
-            "takes_over": may_decide and dispute.team_id is not None and dispute.team.manager_id != request.user.pk,
+            "takes_over": may_decide and dispute.deciding_manager not in (None, request.user),
             "form": form if may_decide else None,
         },
         status=400 if form.errors else 200,

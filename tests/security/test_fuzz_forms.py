@@ -1292,6 +1292,7 @@ READ_ONLY = {
     "home", "healthz", "crm:customer_create", "crm:customer_detail", "crm:customer_dossier", "complaints:detail",
     "complaints:pdf", "complaints:measures", "board:digest_pdf", "visits:visit_pdf", "visits:visit_history",
     "visits:escalation_list", "visits:calendar_feed", "visits:day", "accounts:password_change_done",
+    "claims:credit_shares", "claims:credit_share_card",
 }  # fmt: skip
 # The customer import takes a file, not form fields: test_fuzz_import.py sends it hostile spreadsheets.
 FUZZED_AS_FILES = {
