@@ -71,3 +71,8 @@ def test_ownership_and_complaints_and_a_second_run_replaces_them():
     assert OwnershipEvent.objects.count() == owned.count()
     assert not Customer.objects.filter(owner__isnull=True, pool_reason="").exists()
     assert Complaint.objects.count() == 10
+    from claims.models import Dispute, OwnershipPolicy, dispute_route
+
+    policy = OwnershipPolicy.current()
+    for dispute in Dispute.objects.select_related("holder__team", "challenger"):  # routed as the services route
+        assert (dispute.team, dispute.arbiter_reason) == dispute_route(dispute.holder, dispute.challenger, policy)

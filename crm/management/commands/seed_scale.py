@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from claims.models import Claim, Dispute, DisputeKind, EventKind, OwnershipEvent, OwnershipPolicy
+from claims.models import ArbiterReason, Claim, Dispute, DisputeKind, EventKind, OwnershipEvent, OwnershipPolicy
 from crm.complaints.models import Category, Complaint, ComplaintEvent, ResponseDeadline, Severity, State
 from crm.models import (
     Attitude,
@@ -263,6 +263,7 @@ class OwnershipAndComplaints:
                     opened_by_id=challenger_id,
                     statement="同一家公司再次登记",
                     team_id=self.team_of[holder_id] if same_team else None,
+                    arbiter_reason=ArbiterReason.TEAM if same_team else ArbiterReason.ACROSS_TEAMS,
                     opened_at=self.now - datetime.timedelta(days=self.rng.randint(0, 20)),
                 )  # fmt: skip
             )
