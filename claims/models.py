@@ -280,6 +280,16 @@ class OwnershipEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Ownership history cannot be deleted."))
 
+    @property
+    def split_text(self):
+        """A split decision's shares by person and side, from its dispute (select_related "dispute__holder" and
+        "dispute__challenger"): older rows wrote them into the reason by position ("30/70: why")."""
+        return self.dispute.split_text if self.kind == EventKind.DECIDED and self.dispute_id else ""
+
+    @property
+    def shown_reason(self):
+        return self.dispute.reason if self.split_text else self.reason
+
 
 class DisputeKind(models.TextChoices):
     COLLISION = "collision", _("Collision: registered while another rep holds it")

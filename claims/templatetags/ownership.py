@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from ..models import Claim, EventKind, OwnershipEvent, OwnershipPolicy
+from ..models import Claim, OwnershipEvent, OwnershipPolicy
 from ..permissions import may_claim
 
 register = template.Library()
@@ -24,10 +24,6 @@ def ownership_panel(context, customer, for_print=False, limit=30, read_only=Fals
         "actor", "from_user", "to_user", "dispute__holder", "dispute__challenger"
     )
     events = list(events if limit is None else events[: limit + 1])
-    for event in events:
-        # A split decision reads from its dispute, by person and side (older rows' reasons begin "30/70: ").
-        split = event.dispute.split_text if event.kind == EventKind.DECIDED and event.dispute else ""
-        event.split_text, event.shown_reason = split, event.dispute.reason if split else event.reason
     holds = customer.owner_id is not None
     return {
         "customer": customer,

@@ -115,7 +115,8 @@ def _sides(dispute, reader, reader_sees_customer):
     people = [person for person in (dispute.holder, dispute.challenger) if person is not None]
     customer_id = dispute.customer_id
     events = OwnershipEvent.objects.filter(customer_id=customer_id, to_user__in=people, kind__in=RECEIVED)
-    events = list(events.select_related("actor", "from_user").order_by("at", "pk"))
+    events = events.select_related("actor", "from_user", "dispute__holder", "dispute__challenger")
+    events = list(events.order_by("at", "pk"))
     claims = list(
         Claim.objects.filter(customer_id=customer_id, holder__in=people)
         .select_related("holder", "shared_with")

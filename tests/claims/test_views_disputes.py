@@ -434,6 +434,8 @@ class TestSplitsReadTheSameEverywhere:
         card = manager_client.get(reverse("crm:customer_detail", args=[collision.customer_id])).content.decode()
         assert "30/70" not in card
         assert card.count("刘洋 (holder) 30 % · 张伟 (challenger) 70 %") == 2
+        dispute_page = manager_client.get(detail_url(collision)).content.decode()
+        assert "30/70" not in dispute_page
 
 
 class TestQueueAge:
