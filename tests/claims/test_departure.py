@@ -119,6 +119,16 @@ class TestTeamPage:
         assert f'data-testid="depart-{rep.pk}"' not in page
 
 
+def test_the_database_check_names_whoever_left_holding_customers(rep, holdings):
+    from django.core.checks import run_checks
+
+    assert not [m for m in run_checks(databases=["default"]) if m.id == "claims.W001"]
+    User.objects.filter(pk=rep.pk).update(is_active=False)
+    [warning] = [m for m in run_checks(databases=["default"]) if m.id == "claims.W001"]
+    assert rep.username in warning.msg and reverse("claims:depart", args=[rep.pk]) in warning.hint
+    assert not [m for m in run_checks() if m.id == "claims.W001"]  # never without --database
+
+
 class TestNightlyCheck:
     def test_admins_are_told_once_per_person_with_a_link_to_the_departure_page(self, rep, holdings, admin_user):
         other_admin = User.objects.create_user("admin2", role="admin")
