@@ -537,7 +537,7 @@ def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reaso
         reassign_to.pk == rep.pk or not _is_current_seller(reassign_to) or not _may_manage_owner(actor, reassign_to)
     ):
         raise ValidationError({"reassign_to": _("Choose a current member of your team.")})
-    rep = lock(User, rep.pk)  # claims by the rep wait for this; new ones then see them departed
+    rep = lock(User, rep.pk)
     policy = OwnershipPolicy.current()
     reason = reason.strip() or _("%(name)s left the company.") % {"name": rep}
     moved = 0

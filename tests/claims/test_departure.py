@@ -118,6 +118,11 @@ class TestTeamPage:
         page = manager_client.get(reverse("accounts:team")).content.decode()
         assert f'data-testid="depart-{rep.pk}"' not in page
 
+    def test_someone_only_made_inactive_can_still_be_marked_departed(self, manager_client, rep, holdings):
+        User.objects.filter(pk=rep.pk).update(is_active=False)
+        page = manager_client.get(reverse("accounts:team")).content.decode()
+        assert f'data-testid="depart-{rep.pk}"' in page and "Inactive" in page
+
 
 def test_the_database_check_names_whoever_left_holding_customers(rep, holdings):
     from django.core.checks import run_checks
