@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import AuditEntry, Team, User
 
@@ -21,13 +23,27 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "email", "phone"]}),
-        (_("Role and team"), {"fields": ["role", "team", "is_active", "departed_at"]}),
+        (_("Role and team"), {"fields": ["role", "team", "is_active", "departed_at", "departure"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2", "role", "team"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    # Unticking "active" or setting "departed at" for someone who holds customers is refused (User.clean):
+    # leaving goes through the departure page, which moves their customers with history.
+    readonly_fields = ["last_login", "date_joined", "departure"]
+
+    @admin.display(description=_("Departure"))
+    def departure(self, obj):
+        held = obj.customers.count() if obj.pk else 0
+        if not held:
+            return "—"
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            ngettext("Holds %(count)s customer.", "Holds %(count)s customers.", held) % {"count": held},
+            obj.departure_url,
+            _("Mark as departed"),
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class Role(models.TextChoices):
@@ -99,7 +102,48 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # The role is the single source of who may use the Django admin.
         self.is_staff = self.is_superuser = self.role == Role.ADMIN
+        refusal = self.departure_refusal()
+        if refusal:
+            raise ValidationError(refusal, code="departure_holds_customers")
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        refusal = self.departure_refusal()
+        if refusal:
+            raise ValidationError(refusal, code="departure_holds_customers")
+        if self.departed_at and self.is_active:
+            raise ValidationError(
+                {"is_active": _("Someone who has left cannot log in: untick “active” as well.")}, code="departed_active"
+            )
+
+    def departure_refusal(self) -> str:
+        """Why this person may not be made inactive or departed by a plain save ("" if they may).
+
+        Someone who leaves holding customers must go through the departure page
+        (claims.services.rep_depart), which moves every customer to a colleague or the
+        pool with history; a save would strand them with someone who cannot log in.
+        """
+        if not self.pk or (self.is_active and self.departed_at is None):
+            return ""
+        before = type(self).objects.filter(pk=self.pk).values("is_active", "departed_at").first()
+        if before is None or not before["is_active"] or before["departed_at"] is not None:
+            return ""  # not leaving now: already inactive or departed
+        # `customers`: the crm's customers this person holds (Customer.owner).
+        held = self.customers.count()
+        if not held:
+            return ""
+        return ngettext(
+            "%(name)s still holds %(count)s customer. Mark them as departed on the departure page, which "
+            "moves the customer to a colleague or the pool with history: %(url)s",
+            "%(name)s still holds %(count)s customers. Mark them as departed on the departure page, which "
+            "moves the customers to a colleague or the pool with history: %(url)s",
+            held,
+        ) % {"name": self, "count": held, "url": self.departure_url}
+
+    @property
+    def departure_url(self):
+        return reverse("claims:depart", args=[self.pk])
 
     @property
     def email_language(self):
@@ -124,7 +168,7 @@ class User(AbstractUser):
     def mark_departed(self, when=None):
         """Record that the person left: they can no longer log in.
 
-        Their customers are handled by the ownership rules (claims app).
+        Refused while they hold customers: claims.services.rep_depart moves those first.
         """
         self.departed_at = when or timezone.now()
         self.is_active = False

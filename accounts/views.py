@@ -1,6 +1,7 @@
 import math
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 
@@ -22,7 +23,12 @@ def team(request):
             raise Http404
     else:
         selected = teams[0] if teams else None
-    members = User.objects.filter(team=selected).order_by("role", "username") if selected else []
+    # `held`: customers each holds, so someone who left still holding some keeps the departure action.
+    members = (
+        User.objects.filter(team=selected).annotate(held=Count("customers")).order_by("role", "username")
+        if selected
+        else []
+    )
     return render(request, "accounts/team.html", {"teams": teams, "selected": selected, "members": members})
 
 

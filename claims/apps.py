@@ -11,6 +11,7 @@ class ClaimsConfig(AppConfig):
     def ready(self):
         from visits.signals import visit_logged
 
+        from . import checks  # noqa: F401 (registers the stranded-customers database check)
         from .services import claim_renew
 
         # A follow-up the owner logs renews protection, in the visit's own transaction.

@@ -542,8 +542,6 @@ def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reaso
     ):
         raise ValidationError({"reassign_to": _("Choose a current member of your team.")})
     rep = lock(User, rep.pk)
-    if not rep.has_departed:
-        rep.mark_departed()
     policy = OwnershipPolicy.current()
     reason = reason.strip() or _("%(name)s left the company.") % {"name": rep}
     moved = 0
@@ -557,6 +555,9 @@ def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reaso
             _record(customer=customer, kind=EventKind.DEPARTED, actor=actor, claim=claim, from_user=rep,
                     reason=reason)  # fmt: skip
         moved += 1
+    if rep.is_active or not rep.has_departed:
+        # Only now that they hold nothing: the model refuses to strand customers. A day already recorded stays.
+        rep.mark_departed(rep.departed_at)
     if reassign_to and moved:
         notify([reassign_to], kind=NotificationKind.CUSTOMER_ASSIGNED, detail=reason,
                link=reverse("crm:customer_list") + f"?owner={reassign_to.pk}")  # fmt: skip

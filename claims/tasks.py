@@ -3,6 +3,7 @@ from celery import shared_task
 from crm.celery import retried_on_outage
 from crm.models import JobHeartbeat
 
+from .stranded import stranded_customers_report
 from .sweep import ownership_sweep
 
 
@@ -12,6 +13,14 @@ def ownership_sweep_task():
     result = ownership_sweep()
     JobHeartbeat.beat("ownership_sweep")
     return result
+
+
+@shared_task(**retried_on_outage())
+def stranded_customers_task():
+    """Beat, each night: tell the admins of customers still held by someone who left. Idempotent."""
+    told = stranded_customers_report()
+    JobHeartbeat.beat("stranded_customers")
+    return told
 
 
 # Celery finds tasks in each app's tasks module; the board's weekly digest is registered from here.

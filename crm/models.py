@@ -149,6 +149,10 @@ class CustomerQuerySet(models.QuerySet):
             return self.filter(Q(owner=user) | Q(owner__isnull=True))
         return self.filter(Q(owner__in=User.objects.visible_to(user)) | Q(owner__isnull=True))
 
+    def held_by_people_who_left(self):
+        """Customers whose holder is inactive or departed: stranded, since nobody serves them (DOMAIN §5.8)."""
+        return self.filter(Q(owner__is_active=False) | Q(owner__departed_at__isnull=False))
+
     def editable_by(self, user):
         """Customers `user` may change: a rep their own; managers also their team's and the pool."""
         if not user.is_authenticated or not user.is_active:
@@ -596,6 +600,7 @@ class NotificationKind(models.TextChoices):
     COMPLAINT_ON_A_CUSTOMER = "complaint_a_customer", _("Complaint from an A customer")
     COMPLAINT_ASSIGNED = "complaint_assigned", _("A complaint was assigned to you")
     COMPLAINT_OVERDUE = "complaint_overdue", _("A complaint has not been answered in time")
+    STRANDED_CUSTOMERS = "stranded_customers", _("Customers held by someone who has left")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -215,6 +215,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.complaints.tasks.complaint_deadline_task",
         "schedule": timedelta(minutes=env.int("COMPLAINT_CHECK_MINUTES", default=10)),
     },
+    "stranded-customers": {
+        "task": "claims.tasks.stranded_customers_task",
+        "schedule": crontab(
+            hour=env.int("STRANDED_CHECK_HOUR", default=5), minute=env.int("STRANDED_CHECK_MINUTE", default=45)
+        ),
+    },
     "heartbeat": {
         "task": "crm.tasks.heartbeat",
         "schedule": timedelta(seconds=env.int("HEARTBEAT_SECONDS", default=300)),

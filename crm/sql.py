@@ -55,3 +55,40 @@ def append_only_operation(table: str):
             schema_editor.execute(statement, params=None)
 
     return migrations.RunPython(forward, backward)
+
+
+def refuse_truncate_statements(table: str) -> tuple[list[str], list[str]]:
+    """A PostgreSQL trigger that refuses TRUNCATE of a non-empty append-only `table`: (create, drop).
+
+    TRUNCATE fires no row triggers, so the UPDATE/DELETE guard does not see it. An empty table loses
+    nothing to a TRUNCATE: that is how a test flush passes, after emptying the table with its row
+    triggers lifted (tests/conftest.py), which only the table's owner may do. SQLite has no TRUNCATE.
+    """
+    function = f"{table}_refuses_truncate"
+    return (
+        [
+            f"CREATE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "  # noqa: S608 (a model's table name)
+            f"IF EXISTS (SELECT 1 FROM {table}) THEN "
+            f"RAISE EXCEPTION '{table} is append-only: TRUNCATE refused'; END IF; "
+            "RETURN NULL; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ],
+        [f"DROP TRIGGER {table}_no_truncate ON {table}", f"DROP FUNCTION {function}()"],
+    )
+
+
+def refuse_truncate_operation(table: str):
+    """A migration operation adding (and on reverse dropping) the TRUNCATE guard, on PostgreSQL."""
+    from django.db import migrations
+
+    def run(statements):
+        def apply(apps, schema_editor):
+            if schema_editor.connection.vendor == "postgresql":
+                for statement in statements:
+                    schema_editor.execute(statement, params=None)
+
+        return apply
+
+    create, drop = refuse_truncate_statements(table)
+    return migrations.RunPython(run(create), run(drop))

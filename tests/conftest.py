@@ -78,17 +78,32 @@ def admin_client(client, admin_user):
 
 @pytest.fixture(autouse=True)
 def _append_only_tables_flushable(request):
-    """A transactional test's flush deletes every row, which SQLite's append-only triggers (ownership
-    history, audit log) refuse (PostgreSQL truncates, which row triggers do not see): empty those tables
-    first, trigger lifted for the moment. Set up after the database, so this runs before the flush."""
+    """A transactional test's flush empties every table, which the append-only guards (ownership history,
+    audit log) refuse: SQLite's DELETE triggers, and PostgreSQL's TRUNCATE trigger on a table that holds
+    rows. Empty those two tables first, row triggers lifted for the moment, so the flush finds them empty.
+    Set up after the database, so this runs before the flush."""
     yield
     marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")) or connection.vendor != "sqlite":
+    if not (marker and marker.kwargs.get("transaction")) or connection.vendor not in {"sqlite", "postgresql"}:
+        return
+    from accounts.models import AuditEntry
+    from claims.models import OwnershipEvent
+
+    if connection.vendor == "postgresql":
+        from django.db import transaction
+
+        for table, row_trigger in [
+            (OwnershipEvent._meta.db_table, "ownership_history_append_only"),
+            (AuditEntry._meta.db_table, f"{AuditEntry._meta.db_table}_append_only"),
+        ]:
+            # One transaction: the guard is down for this DELETE only.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {row_trigger}")
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table name)
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {row_trigger}")
         return
     from importlib import import_module
 
-    from accounts.models import AuditEntry
-    from claims.models import OwnershipEvent
     from crm.sql import append_only_statements
 
     history = import_module("claims.migrations.0002_history_is_append_only_and_backfill")

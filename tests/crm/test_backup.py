@@ -66,6 +66,9 @@ def test_a_dump_restores_into_a_fresh_database_with_every_row_and_the_history_gu
             # The append-only guard on ownership history came back with the data.
             with pytest.raises(psycopg2.Error), restored, restored.cursor() as cursor:
                 cursor.execute("UPDATE claims_ownershipevent SET reason = 'rewritten'")
+            for table in ("claims_ownershipevent", "accounts_auditentry"):
+                with pytest.raises(psycopg2.Error, match="TRUNCATE refused"), restored, restored.cursor() as cursor:
+                    cursor.execute(f"TRUNCATE {table}")
         finally:
             restored.close()
     finally:

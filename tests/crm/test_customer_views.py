@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from crm.models import BuyingRole, Customer, Grade
+from crm.validators import credit_code_check_character
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +171,22 @@ class TestForms:
         page = response.content.decode()
         assert "check digit" in page
         assert "潍坊新客户有限公司" in page and "met at CIMT" in page
+
+    def test_a_wrong_organization_code_is_refused_by_name(self, rep_client, own):
+        # Characters 9-17 check out on their own (GB 11714) before the 18th checks the whole code.
+        code = "91350100M000100Y5" + credit_code_check_character("91350100M000100Y5")
+        data = {"name": "潍坊新客户有限公司", "phones": "0536-1234567", "need": "五轴加工中心", "credit_code": code,
+                "relationship_level": "ordinary", "status": "prospect", "notes": "met at CIMT"}  # fmt: skip
+        response = rep_client.post(reverse("claims:register"), data)
+        assert response.status_code == 200
+        assert not Customer.objects.filter(name="潍坊新客户有限公司").exists()
+        page = response.content.decode()
+        assert "The organization code in this credit code (characters 9 to 17) is wrong" in page
+        assert "met at CIMT" in page
+        response = rep_client.post(reverse("crm:customer_update", args=[own.pk]), {**data, "name": own.name})
+        assert "The organization code in this credit code (characters 9 to 17) is wrong" in response.content.decode()
+        own.refresh_from_db()
+        assert own.credit_code != code
 
     def test_referred_by_by_name(self, rep_client, own):
         response = rep_client.post(

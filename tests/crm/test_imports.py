@@ -18,7 +18,7 @@ from claims.models import Claim, EventKind, OwnershipEvent
 from crm.imports import services, tasks
 from crm.imports.models import ImportJob, ImportRow, ImportState, RowState
 from crm.models import Contact, Customer, GradeChange, Notification, PoolReason
-from crm.validators import credit_code_check_character
+from crm.validators import credit_code_check_character, credit_code_complete, credit_code_error
 from tests.concurrency import run_at_once
 from tests.crm.test_celery_worker import database_url
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
@@ -30,8 +30,12 @@ pytestmark = pytest.mark.django_db
 START = reverse("crm:import_start")
 
 
-def credit_code(first_17="91370200MA3C8K2X5"):
-    return first_17 + credit_code_check_character(first_17)
+def credit_code(first_16="91370200MA3C8K2X"):
+    return credit_code_complete(first_16)
+
+
+def validate_message(code):
+    return credit_code_error(code).messages[0]
 
 
 def csv_file(rows, *, encoding="utf-8-sig", name="customers.csv", delimiter=","):
@@ -131,7 +135,10 @@ class TestDryRun:
         assert (job.total_rows, job.valid_rows, job.invalid_rows) == (10, 1, 9)
         assert row_errors(job, 2) == []
         assert row_errors(job, 3) == [
-            ["Credit code", f"The check digit of this credit code is wrong: expected {credit_code()[-1]}."]
+            [
+                "Credit code",
+                f"The check digit of this credit code (the 18th character) is wrong: expected {credit_code()[-1]}.",
+            ]
         ]
         assert row_errors(job, 4) == [["Company name", "This field is required."]]
         assert row_errors(job, 5) == [["Phones", "This field is required."]]
@@ -146,8 +153,28 @@ class TestDryRun:
         assert Customer.objects.count() == 1 and not Contact.objects.exists()
 
         page = manager_client.get(reverse("crm:import_job", args=[job.pk])).content.decode()
-        assert "The check digit of this credit code is wrong" in page
+        assert "The check digit of this credit code (the 18th character) is wrong" in page
         assert 'data-testid="confirm"' in page and "Import 1 customer" in page
+
+    def test_a_wrong_part_of_a_credit_code_gets_the_forms_message(self, manager_client):
+        wrong_organization_code = "91350100M000100Y5"  # the organization code's own check character is 4
+        wrong_organization_code += credit_code_check_character(wrong_organization_code)
+        job = upload(
+            manager_client,
+            csv_file(
+                [
+                    ["Company name", "Phones", "Credit code"],
+                    ["青岛甲有限公司", "0532-81111111", wrong_organization_code],
+                    ["青岛乙有限公司", "0532-82222222", "A4" + credit_code()[2:]],
+                ]
+            ),
+        )
+        [[column, message]] = row_errors(job, 2)
+        assert (column, message) == ("Credit code", validate_message(wrong_organization_code))
+        assert "organization code" in message and "characters 9 to 17" in message
+        [[column, message]] = row_errors(job, 3)
+        assert column == "Credit code" and "kind of organization" in message
+        assert not Customer.objects.exists()
 
     def test_a_departed_owner_and_a_duplicate_credit_code_in_the_file(self, manager_client, rep, manager):
         gone = UserFactory(role="rep", team=manager.led_teams.get(), username="gone")

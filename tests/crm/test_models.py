@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from crm.models import BuyingRole, Customer, CustomerPhone, Grade, GradeRule
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
 
@@ -184,5 +184,7 @@ class TestVisibility:
         assert list(Customer.objects.editable_by(self.rep)) == [self.own]
 
     def test_departed_rep_sees_nothing(self):
-        self.rep.mark_departed()
+        # Even still holding a customer (the departure page moves them; a bulk update may not).
+        User.objects.filter(pk=self.rep.pk).update(is_active=False, departed_at=timezone.now())
+        self.rep.refresh_from_db()
         assert not Customer.objects.visible_to(self.rep).exists()

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from claims.models import Claim, Dispute
 from crm.complaints.models import Complaint, State
 from crm.models import Customer
+from crm.validators import validate_credit_code
 from visits.models import Reminder, Visit
 
 
@@ -18,5 +19,7 @@ def test_demo_data_fills_every_app_once():
     assert Dispute.objects.open().exists()
     assert set(Complaint.objects.values_list("state", flat=True)) == set(State.values)
     assert {"A", "B", "C"} <= set(Reminder.objects.open().values_list("customer__grade", flat=True))
+    codes = Customer.objects.exclude(credit_code="").values_list("credit_code", flat=True)
+    assert codes and all(validate_credit_code(code) is None for code in codes)  # valid in every part
     call_command("seed_demo", stdout=io.StringIO())  # the newcomer's second `make run`
     assert [Customer.objects.count(), Visit.objects.count(), Claim.objects.count(), Complaint.objects.count()] == counts

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from crm.models import Contact, Customer
 from crm.normalize import normalize_name, pinyin_keys, split_phones
+from crm.validators import validate_credit_code
 from tests.factories import CustomerFactory
 from visits.models import Visit
 from visits.services import next_follow_up
@@ -43,6 +44,8 @@ def test_customers_are_filled_as_the_services_fill_them():
         latest = customer.visits.order_by("-started_at").first()
         assert customer.last_contact_on == (timezone.localdate(latest.started_at) if latest else None)
         assert customer.next_follow_up_on == next_follow_up(customer)
+        if customer.credit_code:
+            validate_credit_code(customer.credit_code)  # every part, the organization code's check included
 
 
 def test_refuses_to_run_beside_other_customers_unless_forced():

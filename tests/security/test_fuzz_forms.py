@@ -379,7 +379,7 @@ def customer_fields(w, *, registering):
         "group_name": h.free_text("", "新锐集团"),
         "phones": h.free_text("0571-87654321", "13800138000, 0571 8765 4321"),
         "need": h.free_text("两台立式加工中心"),
-        "credit_code": h.choice("", "91330100MA27XL0E2U", "91370200163562681G", " 9137 0200 1635 6268 1G "),
+        "credit_code": h.choice("", "91330100MA27XL0E96", "91370200163562681G", " 9137 0200 1635 6268 1G "),
         "industry": h.choice("", "machinery", "automotive", "mold"),
         "region": h.free_text("浙江省"),
         "city": h.free_text("杭州市"),

@@ -24,7 +24,7 @@ from crm.imports.models import ImportJob, ImportState
 from crm.imports.services import import_job_check, import_job_confirm, import_job_create, import_job_run
 from crm.models import Customer
 from crm.normalize import normalize_name
-from crm.validators import credit_code_check_character
+from crm.validators import credit_code_complete
 
 CITIES = ["青岛", "济南", "烟台", "潍坊", "淄博", "临沂", "威海", "日照", "苏州", "无锡", "常州", "宁波", "温州",
           "台州", "佛山", "东莞", "中山", "长沙", "株洲", "重庆"]  # fmt: skip
@@ -71,8 +71,8 @@ def generate_rows(count: int, *, bad_percent: float, reps: list[str], seed: int)
             if normalize_name(name) not in taken:
                 taken.add(normalize_name(name))
                 break
-        first_17 = f"91370200{seed % 100:02d}{number:07d}"
-        code = first_17 + credit_code_check_character(first_17) if number % 2 else ""
+        valid_code = credit_code_complete(f"91370200{seed % 100:02d}{number:06d}")
+        code = valid_code if number % 2 else ""
         phone = f"1{seed % 100:02d}{number:08d}"
         owner = rng.choice(reps) if number % 3 else ""
         row = [name, code, phone, "山东省", city, industry, str(rng.randrange(50, 3000) * 1000), owner,
@@ -82,8 +82,7 @@ def generate_rows(count: int, *, bad_percent: float, reps: list[str], seed: int)
             mistake = MISTAKES[bad % len(MISTAKES)]
             bad += 1
             if mistake == "credit_code":
-                check = credit_code_check_character(first_17)
-                row[1] = first_17 + ("0" if check != "0" else "1")
+                row[1] = valid_code[:-1] + ("0" if valid_code[-1] != "0" else "1")
             elif mistake == "phone":
                 row[2] = ""
             elif mistake == "owner":

@@ -50,7 +50,7 @@ from crm.models import (
 )
 from crm.normalize import normalize_name, pinyin_keys, split_phones
 from crm.sql import insert_from_select
-from crm.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
+from crm.validators import CREDIT_CODE_ALPHABET, credit_code_complete
 from visits.models import LATE_AFTER, Method, Objection, ObjectionKind, ReminderKind, Visit
 from visits.services import CLOSES
 
@@ -476,11 +476,11 @@ class Generator(OwnershipAndComplaints):
     def credit_code(self, region_code, codes):
         while True:
             body = f"91{region_code}{self.rng.randrange(100):02d}" + "".join(
-                self.rng.choices(CREDIT_CODE_ALPHABET, k=9)
+                self.rng.choices(CREDIT_CODE_ALPHABET, k=8)
             )
             if body not in codes:
                 codes.add(body)
-                return body + credit_code_check_character(body)
+                return credit_code_complete(body)
 
     def give_grade(self, customer, grade):
         """Purchases and flags that earn `grade`, as customer_save grades; a few grades are set by a manager."""

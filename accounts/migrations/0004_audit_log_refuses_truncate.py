@@ -1,0 +1,9 @@
+from django.db import migrations
+
+from crm.sql import refuse_truncate_operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0003_audit_log")]
+
+    operations = [refuse_truncate_operation("accounts_auditentry")]

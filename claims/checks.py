@@ -1,0 +1,21 @@
+"""`manage.py check --database default` also reports customers stranded with someone who left."""
+
+from django.core import checks
+
+
+@checks.register(checks.Tags.database)
+def stranded_customers_check(app_configs=None, databases=None, **kwargs):
+    """Run only with --database (Django runs no database checks by default): it reads the customers."""
+    if not databases:
+        return []
+    from .stranded import stranded_holders
+
+    return [
+        checks.Warning(
+            f"{person} ({person.username}) is inactive or departed and still holds {person.held} customer(s).",
+            hint=f"Move them on the departure page: {person.departure_url}",
+            obj=person,
+            id="claims.W001",
+        )
+        for person in stranded_holders()
+    ]

@@ -1,0 +1,9 @@
+from django.db import migrations
+
+from crm.sql import refuse_truncate_operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [("claims", "0004_weekly_digest")]
+
+    operations = [refuse_truncate_operation("claims_ownershipevent")]
