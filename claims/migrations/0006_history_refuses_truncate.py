@@ -4,6 +4,6 @@ from crm.sql import refuse_truncate_operation
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0004_weekly_digest")]
+    dependencies = [("claims", "0005_dispute_arbiter_reason")]
 
     operations = [refuse_truncate_operation("claims_ownershipevent")]
