@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from ..models import Claim, OwnershipEvent, OwnershipPolicy
 from ..permissions import may_claim
+from ..services import claimable_from
 
 register = template.Library()
 
@@ -11,7 +12,7 @@ register = template.Library()
 def ownership_panel(context, customer, for_print=False, limit=30):
     """Who owns the customer, until when, and how ownership changed: for the card and (limit=None) the dossier.
 
-    Three queries at most (active claim, policy, history), however long the history.
+    A few queries (active claim, policy, history, a pool customer's wait), however long the history.
     """
     user = context["request"].user
     claim = Claim.objects.active().filter(customer=customer).select_related("holder", "shared_with").first()
@@ -22,6 +23,7 @@ def ownership_panel(context, customer, for_print=False, limit=30):
     events = OwnershipEvent.objects.filter(customer=customer).select_related("actor", "from_user", "to_user")
     events = list(events if limit is None else events[: limit + 1])
     holds = customer.owner_id is not None
+    can_claim = not holds and may_claim(user)
     return {
         "customer": customer,
         "claim": claim,
@@ -30,7 +32,8 @@ def ownership_panel(context, customer, for_print=False, limit=30):
         "events": events[:limit],
         "more_events": limit is not None and len(events) > limit,
         "for_print": for_print,
-        "can_claim": not holds and may_claim(user),
+        "can_claim": can_claim,
+        "claimable_from": claimable_from(customers=[customer], rep=user).get(customer.pk) if can_claim else None,
         # The services decide; these only choose which buttons to offer to someone who can see the card.
         "can_release": holds and (customer.owner_id == user.pk or not user.is_rep),
         "can_transfer": not user.is_rep,
