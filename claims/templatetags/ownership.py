@@ -34,6 +34,7 @@ def ownership_panel(context, customer, for_print=False, limit=30):
         "for_print": for_print,
         "can_claim": can_claim,
         "claimable_from": claimable_from(customers=[customer], rep=user).get(customer.pk) if can_claim else None,
+        "claim_next": context["request"].get_full_path(),  # a refused claim comes back to this card
         # The services decide; these only choose which buttons to offer to someone who can see the card.
         "can_release": holds and (customer.owner_id == user.pk or not user.is_rep),
         "can_transfer": not user.is_rep,
