@@ -17,8 +17,10 @@ from crm.models import Customer, CustomerPhone
 from crm.normalize import normalize_name, split_phones
 from crm.validators import clean_credit_code
 
-SIMILARITY_THRESHOLD = 0.45  # on normalized names: 青岛杰航机械 ~ 青岛杰航精密机械 (0.5), not 青岛恒锐机械 (0.3)
+SIMILARITY_THRESHOLD = 0.45  # on normalized names: 青岛杰航机械 ~ 青岛杰航精密机械 (0.45), not 青岛恒锐机械 (0.27)
+VERY_SIMILAR = 0.6  # one character added to a name (青岛杰航机械 ~ 青岛杰航机械厂, 0.67)
 MAX_SIMILAR = 8
+SQLITE_CANDIDATES = 50  # containment finds candidates on SQLite; the closest MAX_SIMILAR of them are shown
 
 REASONS = {
     "credit_code": _("same credit code"),
@@ -26,6 +28,8 @@ REASONS = {
     "phone": _("same phone"),
     "group": _("same group"),
     "similar": _("similar name"),
+    "very_similar": _("very similar name"),
+    "chosen": _("you said it is this one"),
 }
 
 
@@ -41,7 +45,23 @@ class Match:
 
     @property
     def reason_labels(self):
-        return [REASONS[reason] for reason in self.reasons]
+        """In words, never numbers: a similar name says how close it is."""
+        very = self.similarity >= VERY_SIMILAR
+        return [REASONS["very_similar" if reason == "similar" and very else reason] for reason in self.reasons]
+
+
+def _strongest_first(matches):
+    return sorted(matches, key=lambda m: (not m.is_strong, -m.similarity, m.customer.name))
+
+
+def confirm_same(matches: list[Match], pk) -> list[Match] | None:
+    """The rep's answer to a similar name, "it is this one": that match counts as strong from here on.
+    None if `pk` is not one of the similar names found, so the answer reaches no other customer."""
+    chosen = next((match for match in matches if match.customer.pk == pk and not match.is_strong), None)
+    if chosen is None:
+        return None
+    chosen.reasons.append("chosen")
+    return _strongest_first(matches)
 
 
 def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclude_pk=None) -> list[Match]:
@@ -95,10 +115,11 @@ def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclud
         for customer in similar_names(base.exclude(pk__in=list(found)), name_key):
             match = found.setdefault(customer.pk, Match(customer, similarity=getattr(customer, "similarity", 0)))
             match.reasons.append("similar")
-    return sorted(found.values(), key=lambda m: (not m.is_strong, -m.similarity, m.customer.name))
+    return _strongest_first(found.values())
 
 
 def similar_names(customers, name_key):
+    """The customers whose names are closest to `name_key`, closest first, each with its `similarity`."""
     if connection.vendor == "postgresql":
         # `%` uses the trigram GIN index on name_normalized; the threshold is set for this transaction.
         with connection.cursor() as cursor:
@@ -106,10 +127,25 @@ def similar_names(customers, name_key):
         return (
             customers.annotate(similarity=TrigramSimilarity("name_normalized", name_key))
             .filter(name_normalized__trigram_similar=name_key)
-            .order_by("-similarity")[:MAX_SIMILAR]
+            .order_by("-similarity", "name")[:MAX_SIMILAR]
         )
-    # SQLite fallback: one name contains the other's core (at least four characters).
+    # SQLite fallback: one name contains the other's core (at least four characters), scored as pg_trgm would.
     condition = Q(name_normalized__contains=name_key)
     if len(name_key) >= 4:
         condition |= Q(name_normalized__contains=name_key[:4])
-    return customers.filter(condition)[:MAX_SIMILAR]
+    candidates = list(customers.filter(condition)[:SQLITE_CANDIDATES])
+    for customer in candidates:
+        customer.similarity = trigram_similarity(customer.name_normalized, name_key)
+    return sorted(candidates, key=lambda customer: (-customer.similarity, customer.name))[:MAX_SIMILAR]
+
+
+def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: each word (a run of letters and digits) padded with two spaces before, one after."""
+    words = "".join(character if character.isalnum() else " " for character in text.casefold()).split()
+    return {padded[i : i + 3] for word in words for padded in [f"  {word} "] for i in range(len(padded) - 2)}
+
+
+def trigram_similarity(first: str, second: str) -> float:
+    """pg_trgm's similarity(): shared trigrams over all trigrams of the two names."""
+    a, b = _trigrams(first), _trigrams(second)
+    return len(a & b) / len(a | b) if a or b else 0.0

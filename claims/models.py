@@ -82,6 +82,11 @@ class OwnershipPolicy(models.Model):
         """The last protected day of a claim counted from `start` (registration or latest follow-up)."""
         return start + datetime.timedelta(days=self.protection_days(customer))
 
+    @property
+    def statuses_outside_limit(self):
+        """Customers in these states do not count toward the holding limit: by default those who already buy."""
+        return [] if self.active_count_toward_limit else [Status.ACTIVE]
+
     def holding_limit_for(self, user):
         override = HoldingLimit.objects.filter(user=user).values_list("holding_limit", flat=True).first()
         return self.holding_limit if override is None else override
@@ -116,8 +121,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(ended_at__isnull=True)
 
     def counting_toward_limit(self, policy):
-        claims = self.active()
-        return claims if policy.active_count_toward_limit else claims.exclude(customer__status=Status.ACTIVE)
+        return self.active().exclude(customer__status__in=policy.statuses_outside_limit)
 
     def lapsing_by(self, day):
         """Active claims whose last protected day is before `day`."""

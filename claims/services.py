@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +22,7 @@ from crm.normalize import normalize_name, split_phones
 from crm.services import customer_save, lock, notify
 from visits.models import Reminder, ReminderKind, ReminderState
 
-from .duplicates import Match, find_duplicates
+from .duplicates import Match, confirm_same, find_duplicates
 from .models import (
     Claim,
     Dispute,
@@ -115,46 +116,113 @@ def _record(*, customer, kind, actor, claim=None, from_user=None, to_user=None, 
 # --- the pool -------------------------------------------------------------------------------------
 
 
+# The history rows in which a rep released or lost a customer: each starts their re-claim cool-down.
+LOST_KINDS = [EventKind.RELEASED, EventKind.LAPSED, EventKind.TRANSFERRED, EventKind.DECIDED]
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@dataclass(frozen=True)
+class ClaimWait:
+    """The two date rules of a pool claim for one rep and customer, as local days."""
+
+    pool_since: datetime.date | None = None
+    pool_opens: datetime.date | None = None  # the pool delay: nobody claims before this day
+    lost_on: datetime.date | None = None
+    cooldown_opens: datetime.date | None = None  # this rep's cool-down after releasing or losing it
+
+    def opens(self, today: datetime.date) -> datetime.date | None:
+        """The first day this rep may claim the customer, if that is after `today`."""
+        return max((day for day in (self.pool_opens, self.cooldown_opens) if day and day > today), default=None)
+
+
+def claim_waits(*, customers, rep: User, policy: OwnershipPolicy, today: datetime.date) -> dict[int, ClaimWait]:
+    """The pool delay and `rep`'s cool-down for each customer, in one query however many customers."""
+    customers = list(customers)
+    lost = {}
+    if policy.reclaim_cooldown_days and customers:
+        # A cool-down counts local days: lost on day D, claimable again on D + the cool-down days.
+        since = _start_of_day(today - datetime.timedelta(days=policy.reclaim_cooldown_days - 1))
+        lost = dict(
+            OwnershipEvent.objects.filter(
+                customer__in=[customer.pk for customer in customers], from_user=rep, kind__in=LOST_KINDS, at__gte=since
+            )
+            .order_by()
+            .values("customer")
+            .annotate(last=Max("at"))
+            .values_list("customer", "last")
+        )
+    waits = {}
+    for customer in customers:
+        pool_since = timezone.localdate(customer.pool_since) if customer.pool_since else None
+        lost_on = timezone.localdate(lost[customer.pk]) if customer.pk in lost else None
+        waits[customer.pk] = ClaimWait(
+            pool_since=pool_since,
+            pool_opens=pool_since + datetime.timedelta(days=policy.pool_claim_delay_days) if pool_since else None,
+            lost_on=lost_on,
+            cooldown_opens=lost_on + datetime.timedelta(days=policy.reclaim_cooldown_days) if lost_on else None,
+        )
+    return waits
+
+
+def claimable_from(*, customers, rep: User, policy: OwnershipPolicy | None = None, today=None) -> dict:
+    """For each pool customer `rep` may not claim yet by date, the first local day they may: the later of the
+    pool delay and their own cool-down. What every page that offers a claim shows on its disabled button."""
+    policy = policy or OwnershipPolicy.current()
+    today = today or timezone.localdate()
+    waits = claim_waits(customers=customers, rep=rep, policy=policy, today=today)
+    return {pk: day for pk, wait in waits.items() if (day := wait.opens(today))}
+
+
+def holding_limit_refusal(
+    *, holder: User, policy: OwnershipPolicy, customer: Customer, actor: User | None = None
+) -> str:
+    """Why `holder` may not gain `customer` by the holding limit ("" if they may): one rule for claims from the
+    pool and for registrations. Call it with the holder's row locked, so parallel gains cannot pass the limit."""
+    if customer.status in policy.statuses_outside_limit:
+        return ""
+    limit = policy.holding_limit_for(holder)
+    held = Claim.objects.counting_toward_limit(policy).filter(holder=holder).count()
+    if held < limit:
+        return ""
+    if actor is not None and actor.pk != holder.pk:  # a referral that would go to the introducer's rep
+        return _(
+            "This referral would belong to %(rep)s, who holds %(held)s customers: the holding limit is %(limit)s. "
+            "%(rep)s may release a customer to the pool first, or their manager may raise the limit."
+        ) % {"rep": holder, "held": held, "limit": limit}
+    return _(
+        "You hold %(held)s customers and the holding limit is %(limit)s. Release a customer to the pool "
+        "first, or ask your manager for a higher limit."
+    ) % {"held": held, "limit": limit}
+
+
 def claim_refusal(*, customer: Customer, rep: User, policy: OwnershipPolicy, now=None) -> str:
     """Why `rep` may not claim `customer` from the pool now ("" if they may)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if customer.owner_id:
         return _("%(name)s is already held by %(owner)s.") % {"name": customer.name, "owner": customer.owner}
-    if customer.pool_since and policy.pool_claim_delay_days:
-        opens = timezone.localdate(customer.pool_since) + datetime.timedelta(days=policy.pool_claim_delay_days)
-        if today < opens:
-            return _(
-                "This customer came back to the pool on %(since)s. Customers new to the pool wait "
-                "%(days)s day(s) before anyone may claim them: you may claim it from %(opens)s."
-            ) % {"since": _day(timezone.localdate(customer.pool_since)), "days": policy.pool_claim_delay_days,
-                 "opens": _day(opens)}  # fmt: skip
-    cooldown_start = now - datetime.timedelta(days=policy.reclaim_cooldown_days)
-    lost = (
-        OwnershipEvent.objects.filter(
-            customer=customer,
-            from_user=rep,
-            kind__in=[EventKind.RELEASED, EventKind.LAPSED, EventKind.TRANSFERRED, EventKind.DECIDED],
-            at__gte=cooldown_start,
-        )
-        .order_by("-at")
-        .first()
-    )
-    if lost and policy.reclaim_cooldown_days:
-        opens = timezone.localdate(lost.at) + datetime.timedelta(days=policy.reclaim_cooldown_days)
+    wait = claim_waits(customers=[customer], rep=rep, policy=policy, today=today)[customer.pk]
+    opens = wait.opens(today)
+    # Of the two date rules, the one that ends later is the one to name: its day is the rep's day.
+    if opens and opens == wait.cooldown_opens:
         return _(
             "You released or lost this customer on %(day)s. The re-claim cool-down is %(days)s days: "
             "you may claim it again from %(opens)s."
-        ) % {"day": _day(timezone.localdate(lost.at)), "days": policy.reclaim_cooldown_days, "opens": _day(opens)}
-    limit = policy.holding_limit_for(rep)
-    held = Claim.objects.counting_toward_limit(policy).filter(holder=rep).count()
-    if held >= limit:
+        ) % {"day": _day(wait.lost_on), "days": policy.reclaim_cooldown_days, "opens": _day(opens)}
+    if opens:
         return _(
-            "You hold %(held)s customers and the holding limit is %(limit)s. Release a customer to the pool "
-            "first, or ask your manager for a higher limit."
-        ) % {"held": held, "limit": limit}
-    day_start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    claimed_today = OwnershipEvent.objects.filter(actor=rep, kind=EventKind.CLAIMED, at__gte=day_start).count()
+            "This customer came back to the pool on %(since)s. Customers new to the pool wait "
+            "%(days)s day(s) before anyone may claim them: you may claim it from %(opens)s."
+        ) % {"since": _day(wait.pool_since), "days": policy.pool_claim_delay_days, "opens": _day(opens)}
+    refusal = holding_limit_refusal(holder=rep, policy=policy, customer=customer)
+    if refusal:
+        return refusal
+    claimed_today = OwnershipEvent.objects.filter(
+        actor=rep, kind=EventKind.CLAIMED, at__gte=_start_of_day(today)
+    ).count()
     if claimed_today >= policy.daily_claim_cap:
         return _(
             "You have claimed %(count)s customers from the pool today, the daily limit. "
@@ -300,9 +368,21 @@ def customer_register(
     confirmed_new: bool = False,
     introducer_came_along: bool = False,
     asked_for: User | None = None,
+    same_as: int | None = None,
 ) -> Registration:
-    """The only way a rep creates a customer: duplicate check first, then create and claim (DOMAIN rules 1–6)."""
+    """The only way a rep creates a customer: duplicate check first, then create and claim (DOMAIN rules 1–6).
+
+    `same_as` is the rep's answer to a similar name, "it is this one": that candidate is then taken as a strong
+    match. Only one the check finds for the typed name may be named, so the answer reaches no other customer.
+    """
     matches, strong = _duplicate_check(customer)
+    if same_as is not None and not strong:
+        matches = confirm_same(matches, same_as)
+        if matches is None:
+            raise ValidationError(
+                _("The customer you chose no longer matches the name you typed. Check the matches again.")
+            )
+        strong = [match for match in matches if match.is_strong]
     if strong:
         existing = lock(Customer, strong[0].customer.pk)
         if existing.owner_id is None:
@@ -342,6 +422,11 @@ def customer_register(
             reason = _("Referred by %(referrer)s (noted only: the introducer did not come along).") % {
                 "referrer": referrer
             }
+    if not holder.is_admin:
+        lock(User, holder.pk)  # as a claim does: parallel registrations and claims cannot pass the holding limit
+        refusal = holding_limit_refusal(holder=holder, policy=policy, customer=customer, actor=actor)
+        if refusal:
+            raise OwnershipRefused(refusal)
     if holder.is_admin:
         # Admins do not sell: what they register (e.g. typed in from a trade-fair list) starts in the pool.
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED

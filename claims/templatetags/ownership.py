@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from ..models import Claim, OwnershipEvent, OwnershipPolicy
 from ..permissions import may_claim
+from ..services import claimable_from
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ def ownership_panel(context, customer, for_print=False, limit=30, read_only=Fals
     """Who owns the customer, until when, and how ownership changed: for the card and (limit=None) the dossier.
     `read_only` (a rep who holds only a credit share) offers no action and no link.
 
-    Three queries at most (active claim, policy, history), however long the history.
+    A few queries (active claim, policy, history, a pool customer's wait), however long the history.
     """
     user = context["request"].user
     claim = Claim.objects.active().filter(customer=customer).select_related("holder", "shared_with").first()
@@ -25,6 +26,7 @@ def ownership_panel(context, customer, for_print=False, limit=30, read_only=Fals
     )
     events = list(events if limit is None else events[: limit + 1])
     holds = customer.owner_id is not None
+    can_claim = not read_only and not holds and may_claim(user)
     return {
         "customer": customer,
         "claim": claim,
@@ -34,7 +36,9 @@ def ownership_panel(context, customer, for_print=False, limit=30, read_only=Fals
         "more_events": limit is not None and len(events) > limit,
         "for_print": for_print,
         "read_only": read_only,
-        "can_claim": not read_only and not holds and may_claim(user),
+        "can_claim": can_claim,
+        "claimable_from": claimable_from(customers=[customer], rep=user).get(customer.pk) if can_claim else None,
+        "claim_next": context["request"].get_full_path(),  # a refused claim comes back to this card
         # The services decide; these only choose which buttons to offer to someone who can see the card.
         "can_release": not read_only and holds and (customer.owner_id == user.pk or not user.is_rep),
         "can_transfer": not read_only and not user.is_rep,

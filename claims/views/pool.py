@@ -1,13 +1,10 @@
 """The shared pool (公海) and the changes of owner a rep or manager starts by hand."""
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,9 +15,8 @@ from crm.models import Customer
 
 from ..filters import PoolFilter
 from ..forms import ReleaseForm, TransferForm
-from ..models import OwnershipPolicy
 from ..permissions import may_claim
-from ..services import OwnershipRefused, claim_from_pool, claim_release, claim_transfer
+from ..services import OwnershipRefused, claim_from_pool, claim_release, claim_transfer, claimable_from
 
 PAGE_SIZE = 50
 
@@ -30,11 +26,10 @@ def pool(request):
     pool_filter = PoolFilter(request.GET or None, queryset=Customer.objects.filter(owner__isnull=True))
     customers = pool_filter.qs.order_by(F("pool_since").desc(nulls_last=True), "pk")
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
-    delay = datetime.timedelta(days=OwnershipPolicy.current().pool_claim_delay_days)
-    today = timezone.localdate()
+    can_claim = may_claim(request.user)
+    opens = claimable_from(customers=page, rep=request.user) if can_claim else {}
     for customer in page:
-        opens = timezone.localdate(customer.pool_since) + delay if customer.pool_since else today
-        customer.claimable_from = opens if opens > today else None
+        customer.claimable_from = opens.get(customer.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -44,7 +39,7 @@ def pool(request):
             "filter": pool_filter,
             "page": page,
             "querystring": query.urlencode(),
-            "can_claim": may_claim(request.user),
+            "can_claim": can_claim,
         },
     )
 

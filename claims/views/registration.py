@@ -7,20 +7,23 @@ from django.utils.translation import gettext as _
 
 from crm.models import Customer
 
-from ..duplicates import find_duplicates
+from ..duplicates import confirm_same, find_duplicates
 from ..forms import DuplicateCheckForm, RegistrationForm
 from ..permissions import may_claim
-from ..services import customer_register
+from ..services import claimable_from, customer_register
 
 PREFILL = {"q": "name", "phone": "phones", "code": "credit_code"}  # duplicate-check query -> registration field
 
 
 def match_rows(user, matches):
-    """What a duplicate check may show of each match: the card link only for a customer the user can see."""
+    """What a duplicate check may show of each match: the card link only for a customer the user can see, and
+    for a pool customer the claim with the day this user may make it."""
     visible = set(
         Customer.objects.visible_to(user).filter(pk__in=[m.customer.pk for m in matches]).values_list("pk", flat=True)
     )
     claiming = may_claim(user)
+    pooled = [match.customer for match in matches if match.customer.owner_id is None]
+    opens = claimable_from(customers=pooled, rep=user) if claiming and pooled else {}
     return [
         {
             "customer": match.customer,
@@ -28,9 +31,22 @@ def match_rows(user, matches):
             "strong": match.is_strong,
             "visible": match.customer.pk in visible,
             "claimable": claiming and match.customer.owner_id is None,
+            "claimable_from": opens.get(match.customer.pk),
         }
         for match in matches
     ]
+
+
+def _without(query, name):
+    query = query.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
+def _chosen_match(data):
+    """The pk of the similar name the rep said is the same company ("it is this one"), if any."""
+    value = data.get("same_as", "")
+    return int(value) if value.isdecimal() and len(value) < 12 else None
 
 
 def _add_errors(form, error):
@@ -55,6 +71,7 @@ def register(request):
                 confirmed_new=bool(request.POST.get("confirmed_new")),
                 introducer_came_along=form.cleaned_data["introducer_came_along"],
                 asked_for=form.cleaned_data["asked_for"],
+                same_as=_chosen_match(request.POST),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -89,6 +106,11 @@ def register(request):
             existing=customer,
             matches=match_rows(user, registration.matches),
             can_claim=may_claim(user),
+            claimable_from=(
+                claimable_from(customers=[customer], rep=user).get(customer.pk)
+                if registration.outcome == "pool"
+                else None
+            ),
         )
     return render(request, "claims/register.html", context)
 
@@ -99,9 +121,10 @@ def duplicate_check(request):
     matches = None
     if form.has_query:
         query = form.cleaned_data
-        matches = match_rows(
-            request.user, find_duplicates(name=query["q"], phones=query["phone"], credit_code=query["code"])
-        )
+        found = find_duplicates(name=query["q"], phones=query["phone"], credit_code=query["code"])
+        # "It is this one" on a similar name: that row then reads and acts as an exact match.
+        found = confirm_same(found, _chosen_match(request.GET)) or found
+        matches = match_rows(request.user, found)
     return render(
         request,
         "claims/duplicate_check.html",
@@ -110,6 +133,6 @@ def duplicate_check(request):
             "matches": matches,
             # Registering a company found as the same one would only end as a claim or a dispute.
             "same_found": any(row["strong"] for row in matches or []),
-            "register_query": request.GET.urlencode(),
+            "register_query": _without(request.GET, "same_as"),
         },
     )

@@ -66,8 +66,8 @@ class TestPool:
 
     def test_query_count_constant(self, django_assert_num_queries, rep_client, policy):
         CustomerFactory.create_batch(3, owner=None, pool_since=days_ago(3))
-        # session, user, policy, count, page, due count, open disputes count
-        with django_assert_num_queries(8) as small:
+        # session, user, policy, count, page, the rep's cool-downs on the page, due count, open disputes count
+        with django_assert_num_queries(9) as small:
             rep_client.get(POOL)
         CustomerFactory.create_batch(60, owner=None, pool_since=days_ago(3))
         with django_assert_num_queries(len(small.captured_queries)):
