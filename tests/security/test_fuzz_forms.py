@@ -11,7 +11,7 @@ import copy
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.apps import apps
@@ -326,8 +326,9 @@ class Poster:
                 common_checks(response)
                 changes = Changes.between(self.before, snapshot()) if rows_written() != written else Changes()
                 result = Result(self.world, data, response, changes, form)
-                if kind == "foreign":
-                    assert result.status in spec.foreign_status, result.status
+                if kind in ("foreign", "hostile path"):
+                    expected = (404,) if kind == "hostile path" else spec.foreign_status
+                    assert result.status in expected, result.status
                     result.no_write()
                 else:
                     if form is not None and not result.valid:
@@ -1285,6 +1286,30 @@ def test_every_hostile_value_in_every_search_parameter(spec, world):
     url = reverse(spec.route, args=spec.own(world))
     for data in h.query_sweep(spec.fields(world)):
         poster.attempt(url, "own", data)
+
+
+PLACEHOLDER = 987654321  # an argument every converter takes, to be replaced in the URL reversed with it
+
+
+def hostile_path_urls(spec, world):
+    """The spec's own URL with each of its arguments in turn a NUL or an over-long value."""
+    args = spec.own(world)
+    for i in range(len(args)):
+        marked = reverse(spec.route, args=[*args[:i], PLACEHOLDER, *args[i + 1 :]])
+        for value in h.HOSTILE_PATH_VALUES:
+            yield marked.replace(str(PLACEHOLDER), quote(value, safe=""))
+
+
+WITH_PATH_ARGUMENTS = [spec for spec in SPECS if spec.own(AnyObject())]
+
+
+@pytest.mark.parametrize("spec", WITH_PATH_ARGUMENTS, ids=[spec.id for spec in WITH_PATH_ARGUMENTS])
+def test_hostile_values_in_the_path(spec, world):
+    """The form's accepted values, sent to a URL whose argument is a NUL or over-long: 404, nothing written."""
+    poster = Poster(spec, world)
+    accepted = {name: field.example for name, field in spec.fields(world).items()}
+    for url in hostile_path_urls(spec, world):
+        poster.attempt(url, "hostile path", accepted)
 
 
 # Pages that only show what is stored (their escaping is tests/security/test_escaping.py's) and take no input.
