@@ -6,9 +6,11 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import MAX_URL_REDIRECT_LENGTH, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -118,16 +120,30 @@ def customer_list(request):
 
 @manager_required
 def customer_export(request, file_format):
-    customers = filtered_customers(request).qs.select_related("owner", "referred_by")
-    response = exports.customer_export_response(customers, file_format)
-    # Recorded once the format is known to be valid: who took which slice of the customer base.
+    if file_format not in exports.FORMATS:
+        raise Http404
+    customer_filter = filtered_customers(request)
+    if customer_filter.is_bound and not customer_filter.is_valid():
+        # An ignored filter would export more than was asked for (everyone the manager may see): refuse instead.
+        messages.error(
+            request,
+            _("Nothing was exported: a filter cannot be applied. %(errors)s")
+            % {"errors": customer_filter.error_text()},
+        )
+        back = f"{reverse('crm:customer_list')}?{request.GET.urlencode()}"
+        # Back to the list with the filters, unless they are longer than any redirect may be.
+        return redirect(back if len(back) <= MAX_URL_REDIRECT_LENGTH else "crm:customer_list")
+    customers = customer_filter.qs.select_related("owner", "referred_by")
+    applied = customer_filter.applied() if customer_filter.is_bound else {}
+    row_count = customers.count()
+    # Who took which slice of the customer base: the filters as applied and the rows the file holds.
     audit.record(
         AuditAction.EXPORT,
         request=request,
-        summary=f"{file_format.upper()}: {request.GET.urlencode() or '—'}",
-        detail={"format": file_format, "filters": {key: request.GET.getlist(key) for key in request.GET}},
+        summary=f"{file_format.upper()}: {row_count} · {urlencode(applied, doseq=True) or '—'}",
+        detail={"format": file_format, "filters": applied, "rows": row_count},
     )
-    return response
+    return exports.customer_export_response(customers, file_format)
 
 
 def customer_suggest(request):
