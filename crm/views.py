@@ -24,10 +24,10 @@ from accounts.permissions import manager_required
 
 from . import exports, services
 from .filters import CustomerFilter
-from .forms import ContactForm, CustomerForm, FollowSuggestionForm, GradeOverrideForm
+from .forms import ContactForm, FollowSuggestionForm, GradeOverrideForm
 from .models import Contact, Customer, Grade, GradeRule, Notification
 from .pdf import render_pdf
-from .services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
+from .services import contact_save, customer_follow_suggested_grade, customer_override_grade
 from .tasks import broker_reachable
 
 PAGE_SIZE = 25
@@ -162,7 +162,8 @@ def _visible_customer(request, pk):
     )
 
 
-def _editable_customer(request, pk):
+def editable_customer(request, pk):
+    """The customer `pk` if the user may change it: 404 if they cannot see it, 403 if they only see it."""
     customer = _visible_customer(request, pk)
     if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
@@ -202,16 +203,6 @@ def customer_detail(request, pk):
     return render(request, "crm/customer_detail.html", customer_card_context(request, customer))
 
 
-def customer_update(request, pk):
-    customer = _editable_customer(request, pk)
-    form = CustomerForm(request.POST or None, instance=customer, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        customer_save(customer=form.save(commit=False), actor=request.user)
-        messages.success(request, _("Changes saved."))
-        return redirect("crm:customer_detail", pk=customer.pk)
-    return render(request, "crm/customer_form.html", {"form": form, "customer": customer})
-
-
 @require_POST
 @manager_required
 def customer_set_grade(request, pk):
@@ -239,7 +230,7 @@ def customer_set_grade(request, pk):
 
 def contact_form(request, pk, contact_pk=None):
     """Add or edit a contact; with htmx the form and the refreshed list are partials of the card."""
-    customer = _editable_customer(request, pk)
+    customer = editable_customer(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk, customer=customer) if contact_pk else Contact(customer=customer)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -255,7 +246,7 @@ def contact_form(request, pk, contact_pk=None):
 
 @require_POST
 def contact_delete(request, pk, contact_pk):
-    customer = _editable_customer(request, pk)
+    customer = editable_customer(request, pk)
     services.contact_delete(contact=get_object_or_404(Contact, pk=contact_pk, customer=customer))
     if request.htmx:
         return render(request, "crm/partials/contacts.html", customer_card_context(request, customer))
