@@ -32,6 +32,11 @@ def serving(request):
         _serving.reset(token)
 
 
+def serving_client_ip():
+    """The client address of the request being served, if any: for work a worker finishes later."""
+    return client_ip(_serving.get())
+
+
 def client_ip(request):
     # Behind the proxy, SecurityMiddleware/SECURE_PROXY_SSL_HEADER do not rewrite REMOTE_ADDR; django-axes
     # resolves the client address (honouring PROXY_COUNT): on a login it has set it on the request already.
@@ -51,14 +56,15 @@ def _storable(value):
     return value
 
 
-def record(action, *, actor=None, request=None, summary="", subject=None, detail=None, username=""):
+def record(action, *, actor=None, request=None, summary="", subject=None, detail=None, username="", ip_address=None):
+    """`ip_address` is for an entry written outside the request it answers for (a worker finishing an import)."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
         username=username or (actor.get_username() if actor else ""),
-        ip_address=client_ip(request or _serving.get()),
+        ip_address=ip_address or client_ip(request or _serving.get()),
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         subject_label=str(subject)[:255] if subject is not None else "",

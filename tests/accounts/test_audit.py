@@ -12,6 +12,8 @@ from accounts.models import AuditAction, AuditEntry
 from claims.models import Claim
 from claims.services import claim_from_pool, claim_transfer, customer_register, dispute_decide
 from claims.sweep import lapse_sweep
+from crm.imports import services as import_services
+from crm.imports import views as import_views
 from crm.models import Customer, PoolReason
 from crm.services import customer_override_grade
 from tests.factories import CustomerFactory, UserFactory, log_in
@@ -106,6 +108,21 @@ class TestAddresses:
         manager_client.post(reverse("crm:import_confirm", args=[job]), REMOTE_ADDR="203.0.113.9")
         (entry,) = entries(AuditAction.IMPORT)
         assert entry.detail["imported"] == 1 and entry.ip_address == "203.0.113.9"
+
+    def test_an_import_the_worker_finishes_has_the_address_it_was_confirmed_from(
+        self, manager_client, rep, monkeypatch
+    ):
+        monkeypatch.setattr(import_services, "INLINE_MAX_ROWS", 0)  # a worker's job, however small
+        monkeypatch.setattr(import_views, "enqueue", lambda task, *args: True)  # the broker takes it, for later
+        content = "Company name,Phones\n青岛导入机械有限公司,0532-85550000\n".encode()
+        response = manager_client.post(reverse("crm:import_start"), {"file": SimpleUploadedFile("c.csv", content)})
+        job = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
+        import_services.import_job_check(job)
+        manager_client.post(reverse("crm:import_confirm", args=[job]), REMOTE_ADDR="203.0.113.11")
+        assert entries(AuditAction.IMPORT) == []
+        assert import_services.import_job_run(job)  # as the worker runs it: no request
+        (entry,) = entries(AuditAction.IMPORT)
+        assert entry.detail["imported"] == 1 and entry.ip_address == "203.0.113.11"
 
     def test_a_grade_override_on_the_card(self, manager_client, rep):
         customer = CustomerFactory(owner=rep, grade="C")
