@@ -84,6 +84,14 @@ class TestColleaguesCustomer:
         assert reverse("claims:dispute_detail", args=[dispute.pk]) in page
         assert Customer.objects.get(pk=theirs.pk).owner == colleague
 
+    def test_the_dispute_shows_the_decider_it_came_from_an_edit(self, client, manager, rep, theirs, harmless):
+        client.force_login(rep)
+        edit(client, harmless, name="青岛杰航机械有限公司")
+        client.force_login(manager)
+        page = client.get(reverse("claims:dispute_detail", args=[Dispute.objects.get().pk])).content.decode()
+        registered = timezone.localtime(harmless.created_at).strftime("%Y-%m-%d %H:%M")
+        assert "By editing" in page and f"their customer registered {registered}" in page
+
     def test_another_teams_customer_too(self, rep_client, harmless, policy):
         stranger = UserFactory(role="rep", team=TeamFactory())
         CustomerFactory(name="济南恒锐机床有限公司", owner=stranger)
