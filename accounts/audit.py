@@ -1,9 +1,15 @@
 """The audit log: one call records an action worth answering for later.
 
 Services call `record` inside their own transaction, so an action and its audit entry
-are written together or not at all.
+are written together or not at all. Services are not given the request: the entries they
+write while a request is served take its client's address from `serving` (set by
+accounts.middleware.AuditRequestMiddleware for every request).
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
 from django.contrib.auth import user_logged_in, user_login_failed
 from django.dispatch import receiver
@@ -13,12 +19,30 @@ from .models import AuditAction, AuditEntry
 __all__ = ["AuditAction", "record"]
 
 
+_serving = ContextVar("audit_request", default=None)
+
+
+@contextmanager
+def serving(request):
+    """While `request` is served, entries recorded without it still take its client's address."""
+    token = _serving.set(request)
+    try:
+        yield
+    finally:
+        _serving.reset(token)
+
+
+def serving_client_ip():
+    """The client address of the request being served, if any: for work a worker finishes later."""
+    return client_ip(_serving.get())
+
+
 def client_ip(request):
-    # Behind the proxy, SecurityMiddleware/SECURE_PROXY_SSL_HEADER do not rewrite REMOTE_ADDR;
-    # django-axes already resolves the client address (honouring PROXY_COUNT) and sets it here.
+    # Behind the proxy, SecurityMiddleware/SECURE_PROXY_SSL_HEADER do not rewrite REMOTE_ADDR; django-axes
+    # resolves the client address (honouring PROXY_COUNT): on a login it has set it on the request already.
     if request is None:
         return None
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or get_client_ip_address(request) or None
 
 
 def _storable(value):
@@ -32,14 +56,15 @@ def _storable(value):
     return value
 
 
-def record(action, *, actor=None, request=None, summary="", subject=None, detail=None, username=""):
+def record(action, *, actor=None, request=None, summary="", subject=None, detail=None, username="", ip_address=None):
+    """`ip_address` is for an entry written outside the request it answers for (a worker finishing an import)."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
         username=username or (actor.get_username() if actor else ""),
-        ip_address=client_ip(request),
+        ip_address=ip_address or client_ip(request or _serving.get()),
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         subject_label=str(subject)[:255] if subject is not None else "",

@@ -11,7 +11,22 @@ from crm.validators import validate_credit_code
 REFERRAL_FIELDS = ["referred_by", "introducer_came_along", "asked_for"]
 
 
-class RegistrationForm(CustomerForm):
+class CustomerEditForm(CustomerForm):
+    """A customer as registered or edited in the app, where the duplicate check runs when it is saved."""
+
+    def _get_validation_exclusions(self):
+        # A registered credit code is for the duplicate check to answer (in the pool, yours, or a dispute
+        # with its holder), not a bare form error; clean_credit_code still checks the code itself.
+        return super()._get_validation_exclusions() | {"credit_code"}
+
+    def clean_credit_code(self):
+        code = super().clean_credit_code()
+        if code:
+            validate_credit_code(code)
+        return code
+
+
+class RegistrationForm(CustomerEditForm):
     """A new customer as a rep registers it: name, phone and need are the minimum (DOMAIN §5 rule 1)."""
 
     introducer_came_along = forms.BooleanField(label=_("The introducer came along"), required=False)
@@ -49,17 +64,6 @@ class RegistrationForm(CustomerForm):
             Row(Column("introducer_came_along", css_class="col-md-6"), Column("asked_for", css_class="col-md-6")),
             HTML("</details>"),
         ]
-
-    def _get_validation_exclusions(self):
-        # A registered credit code is for the duplicate check to answer (in the pool, yours, or a dispute
-        # with its holder), not a bare form error; clean_credit_code still checks the code itself.
-        return super()._get_validation_exclusions() | {"credit_code"}
-
-    def clean_credit_code(self):
-        code = super().clean_credit_code()
-        if code:
-            validate_credit_code(code)
-        return code
 
 
 class DuplicateCheckForm(forms.Form):

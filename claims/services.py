@@ -20,6 +20,7 @@ from accounts.models import AuditAction, User
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
 from crm.services import customer_save, lock, notify
+from crm.validators import clean_credit_code
 from visits.models import Reminder, ReminderKind, ReminderState
 
 from .duplicates import Match, confirm_same, find_duplicates
@@ -329,9 +330,9 @@ def claim_renew(*, visit, customer) -> Claim | None:
 
 @dataclass
 class Registration:
-    """What became of a registration attempt, for the view to show."""
+    """What became of a registration attempt (or an edit of a customer's name, code or phones), for the view."""
 
-    outcome: str  # created | similar | pool | own | collision | visible
+    outcome: str  # created | saved | similar | pool | own | collision | visible
     customer: Customer | None = None
     dispute: Dispute | None = None
     matches: list[Match] = field(default_factory=list)
@@ -350,14 +351,50 @@ def _serialize_registrations(customer: Customer):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
-def _duplicate_check(customer: Customer):
-    """Every match of a new customer (serialized with concurrent registrations), and the strong ones."""
+def _duplicate_check(customer: Customer, keys: dict | None = None):
+    """Every match of a new customer (serialized with concurrent registrations), and the strong ones.
+
+    `keys` narrows the check to some of the customer's keys (an edit checks what it adds); the customer itself,
+    if saved, is never its own match.
+    """
     customer.name_normalized = normalize_name(customer.name)
     _serialize_registrations(customer)
-    matches = find_duplicates(
-        name=customer.name, phones=customer.phones, credit_code=customer.credit_code, group_name=customer.group_name
-    )
+    if keys is None:
+        keys = {"name": customer.name, "phones": customer.phones, "credit_code": customer.credit_code,
+                "group_name": customer.group_name}  # fmt: skip
+    matches = find_duplicates(**keys, exclude_pk=customer.pk)
     return matches, [match for match in matches if match.is_strong]
+
+
+def _answer_strong_match(*, customer: Customer, actor: User, strong: list[Match], matches: list[Match]):
+    """The same company is registered already (rules 2, 4 and 6): offer it from the pool, open it for its holder,
+    show it to a manager who sees it, or else it is a collision and a dispute opens with what was typed."""
+    existing = lock(Customer, strong[0].customer.pk)
+    if existing.owner_id is None:
+        return Registration("pool", existing, matches=matches)
+    if existing.owner_id == actor.pk:
+        return Registration("own", existing, matches=matches)
+    if Customer.objects.visible_to(actor).filter(pk=existing.pk).exists() and not actor.is_rep:
+        return Registration("visible", existing, matches=matches)
+    attempt = {
+        "name": customer.name,
+        "phones": customer.phones,
+        "credit_code": customer.credit_code,
+        "need": customer.need,
+        "at": timezone.now().isoformat(),
+    }
+    if customer.pk:  # an edit: the challenger's own record, registered then, is part of their evidence
+        attempt |= {"edit_of": customer.pk, "registered_at": customer.created_at.isoformat()}
+    dispute = _open_dispute(
+        customer=existing,
+        challenger=actor,
+        opened_by=actor,
+        kind=DisputeKind.COLLISION,
+        # Words would be stored in the registering rep's language; the typed data reads in any.
+        statement=" · ".join(part for part in (customer.name, customer.phones, customer.need) if part),
+        attempt=attempt,
+    )
+    return Registration("collision", existing, dispute=dispute, matches=matches)
 
 
 @transaction.atomic
@@ -384,29 +421,7 @@ def customer_register(
             )
         strong = [match for match in matches if match.is_strong]
     if strong:
-        existing = lock(Customer, strong[0].customer.pk)
-        if existing.owner_id is None:
-            return Registration("pool", existing, matches=matches)
-        if existing.owner_id == actor.pk:
-            return Registration("own", existing, matches=matches)
-        if Customer.objects.visible_to(actor).filter(pk=existing.pk).exists() and not actor.is_rep:
-            return Registration("visible", existing, matches=matches)
-        dispute = _open_dispute(
-            customer=existing,
-            challenger=actor,
-            opened_by=actor,
-            kind=DisputeKind.COLLISION,
-            # Words would be stored in the registering rep's language; the typed data reads in any.
-            statement=" · ".join(part for part in (customer.name, customer.phones, customer.need) if part),
-            attempt={
-                "name": customer.name,
-                "phones": customer.phones,
-                "credit_code": customer.credit_code,
-                "need": customer.need,
-                "at": timezone.now().isoformat(),
-            },
-        )
-        return Registration("collision", existing, dispute=dispute, matches=matches)
+        return _answer_strong_match(customer=customer, actor=actor, strong=strong, matches=matches)
     if matches and not confirmed_new:
         return Registration("similar", matches=matches)
 
@@ -441,6 +456,43 @@ def customer_register(
             link=_customer_url(customer),
         )  # fmt: skip
     return Registration("created", customer, matches=matches)
+
+
+def _keys_added(customer: Customer) -> dict:
+    """The duplicate-check keys an edit adds to a saved customer: a changed name, credit code or group (as the
+    check compares them, normalized) and phone numbers it did not have. Removing a phone matches nobody new."""
+    stored = Customer.objects.values("name_normalized", "credit_code", "group_key").get(pk=customer.pk)
+    stored_numbers = set(customer.phone_numbers.values_list("number", flat=True))
+    keys = {}
+    if normalize_name(customer.name) != stored["name_normalized"]:
+        keys["name"] = customer.name
+    if customer.credit_code and clean_credit_code(customer.credit_code) != stored["credit_code"]:
+        keys["credit_code"] = customer.credit_code
+    if customer.group_name and normalize_name(customer.group_name) != stored["group_key"]:
+        keys["group_name"] = customer.group_name
+    new_numbers = [number for number in split_phones(customer.phones) if number not in stored_numbers]
+    if new_numbers:
+        keys["phones"] = ", ".join(new_numbers)
+    return keys
+
+
+@transaction.atomic
+def customer_edit(*, customer: Customer, actor: User, confirmed_new: bool = False) -> Registration:
+    """Save an edited customer. A new name, credit code, group or phone runs the registration's duplicate check
+    first, so an edit cannot turn a harmless registration into a second record of someone else's customer: a
+    strong match is refused as registration answers it (the pool's offer, or a collision and its dispute),
+    whoever edits; a merely similar name asks to confirm. A manager may not merge two records by editing either."""
+    if not Customer.objects.editable_by(actor).filter(pk=customer.pk).exists():
+        raise PermissionDenied
+    keys = _keys_added(customer)
+    if keys:
+        matches, strong = _duplicate_check(customer, keys)
+        if strong:
+            return _answer_strong_match(customer=customer, actor=actor, strong=strong, matches=matches)
+        if matches and not confirmed_new:
+            return Registration("similar", matches=matches)
+    customer_save(customer=customer, actor=actor)
+    return Registration("saved", customer)
 
 
 @transaction.atomic

@@ -41,8 +41,12 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_normalized", "name_initials", "credit_code", "phone_numbers__number"]
     list_select_related = ["owner"]
     raw_id_fields = ["referred_by", "created_by"]
-    # Owner and pool state change only through the claims services, which keep the history.
-    readonly_fields = ["name_normalized", "owner", "pool_since", "pool_reason", "created_at", "updated_at"]
+    # Owner and pool state change only through the claims services, which keep the history; the keys the
+    # duplicate check matches (name, group, phones, credit code) only in the app, where that check runs.
+    readonly_fields = [
+        "name", "group_name", "phones", "credit_code", "name_normalized", "owner", "pool_since", "pool_reason",
+        "created_at", "updated_at",
+    ]  # fmt: skip
     inlines = [ContactInline, GradeChangeInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

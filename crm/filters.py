@@ -1,7 +1,10 @@
 import django_filters
 from django import forms
+from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from accounts.models import Team, User
 
@@ -58,6 +61,37 @@ class CustomerFilter(django_filters.FilterSet):
         self.filters["team"].queryset = (
             Team.objects.all() if user.is_admin else Team.objects.filter(members__in=people).distinct()
         )
+
+    def get_form_class(self):
+        class StrictForm(super().get_form_class()):
+            def clean(self):
+                # "in_pool=perhaps" cleans to "no filter" without an error: for an export, that is a filter ignored.
+                cleaned = super().clean()
+                for name in list(cleaned):
+                    typed = [value for value in self.data.getlist(name) if value.strip()]
+                    if typed and cleaned[name] in EMPTY_VALUES:
+                        self.add_error(name, _("This filter does not take “%(value)s”.") % {"value": typed[0]})
+                return cleaned
+
+        return StrictForm
+
+    def applied(self) -> dict:
+        """The filters the queryset was narrowed by, as the form cleaned them (ids for people and teams): what an
+        audit entry records, rather than the query string as asked."""
+        applied = {}
+        for name, value in self.form.cleaned_data.items():
+            if value in EMPTY_VALUES:
+                continue  # a blank filter narrows nothing
+            applied[name] = value.pk if isinstance(value, models.Model) else value
+        return applied
+
+    def error_text(self) -> str:
+        """Each filter that cannot be applied, with why: "Owner: Select a valid choice. …"."""
+        text = " ".join(
+            f"{self.form.fields[name].label}: {' '.join(errors)}" if name in self.form.fields else " ".join(errors)
+            for name, errors in self.form.errors.items()
+        )
+        return Truncator(text).chars(300)  # an error may quote the value, which may be 10,000 characters
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

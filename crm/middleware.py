@@ -1,9 +1,10 @@
-"""When the database is out of reach, a request gets a short 503 page that says so, never a traceback."""
+"""Answers given before any view runs: a 503 page when the database is out of reach, a 404 for paths no URL
+of the app can name."""
 
 import logging
 
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -47,3 +48,25 @@ class DatabaseUnavailableMiddleware:
             logger.error("database unavailable for %s", request.path, exc_info=exception)
             return database_unavailable_response()
         return None
+
+
+# No path parameter of the app is longer: ids are digits, the calendar token 64 characters, export formats 4.
+MAX_PATH_SEGMENT = 100
+
+
+class UnroutablePathMiddleware:
+    """A 404 for a path with a NUL or an over-long segment, before any view or converter sees it.
+
+    PostgreSQL refuses NUL in a query (a `<str:...>` parameter reached it as a 500), and no parameter of the
+    app is that long: one check here instead of one in every view. After the authentication middleware, so
+    the 404 page renders as any other.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if "\x00" in path or any(len(segment) > MAX_PATH_SEGMENT for segment in path.split("/")):
+            raise Http404
+        return self.get_response(request)

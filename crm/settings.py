@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuditRequestMiddleware",  # the client's address for audit entries services write
+    "crm.middleware.UnroutablePathMiddleware",  # NUL or over-long path segments: 404 before any view
     "crm.middleware.DatabaseUnavailableMiddleware",  # before the login check: a 503 page when the database is down
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from claims.views import editing
+
 from . import views
 from .imports import urls as import_urls
 
@@ -14,7 +16,8 @@ customer_patterns = (
         path("import/", include(import_urls.urlpatterns)),
         path("suggest/", views.customer_suggest, name="customer_suggest"),
         path("<int:pk>/", views.customer_detail, name="customer_detail"),
-        path("<int:pk>/edit/", views.customer_update, name="customer_update"),
+        # So does editing: a changed name, credit code or phone runs the same duplicate check.
+        path("<int:pk>/edit/", editing.customer_update, name="customer_update"),
         path("<int:pk>/grade/", views.customer_set_grade, name="customer_set_grade"),
         path("<int:pk>/dossier.pdf", views.customer_dossier, name="customer_dossier"),
         path("<int:pk>/contacts/new/", views.contact_form, name="contact_create"),

@@ -6,9 +6,11 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import MAX_URL_REDIRECT_LENGTH, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -22,10 +24,10 @@ from accounts.permissions import manager_required
 
 from . import exports, services
 from .filters import CustomerFilter
-from .forms import ContactForm, CustomerForm, FollowSuggestionForm, GradeOverrideForm
+from .forms import ContactForm, FollowSuggestionForm, GradeOverrideForm
 from .models import Contact, Customer, Grade, GradeRule, Notification
 from .pdf import render_pdf
-from .services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
+from .services import contact_save, customer_follow_suggested_grade, customer_override_grade
 from .tasks import broker_reachable
 
 PAGE_SIZE = 25
@@ -118,16 +120,30 @@ def customer_list(request):
 
 @manager_required
 def customer_export(request, file_format):
-    customers = filtered_customers(request).qs.select_related("owner", "referred_by")
-    response = exports.customer_export_response(customers, file_format)
-    # Recorded once the format is known to be valid: who took which slice of the customer base.
+    if file_format not in exports.FORMATS:
+        raise Http404
+    customer_filter = filtered_customers(request)
+    if customer_filter.is_bound and not customer_filter.is_valid():
+        # An ignored filter would export more than was asked for (everyone the manager may see): refuse instead.
+        messages.error(
+            request,
+            _("Nothing was exported: a filter cannot be applied. %(errors)s")
+            % {"errors": customer_filter.error_text()},
+        )
+        back = f"{reverse('crm:customer_list')}?{request.GET.urlencode()}"
+        # Back to the list with the filters, unless they are longer than any redirect may be.
+        return redirect(back if len(back) <= MAX_URL_REDIRECT_LENGTH else "crm:customer_list")
+    customers = customer_filter.qs.select_related("owner", "referred_by")
+    applied = customer_filter.applied() if customer_filter.is_bound else {}
+    row_count = customers.count()
+    # Who took which slice of the customer base: the filters as applied and the rows the file holds.
     audit.record(
         AuditAction.EXPORT,
         request=request,
-        summary=f"{file_format.upper()}: {request.GET.urlencode() or '—'}",
-        detail={"format": file_format, "filters": {key: request.GET.getlist(key) for key in request.GET}},
+        summary=f"{file_format.upper()}: {row_count} · {urlencode(applied, doseq=True) or '—'}",
+        detail={"format": file_format, "filters": applied, "rows": row_count},
     )
-    return response
+    return exports.customer_export_response(customers, file_format)
 
 
 def customer_suggest(request):
@@ -146,7 +162,8 @@ def _visible_customer(request, pk):
     )
 
 
-def _editable_customer(request, pk):
+def editable_customer(request, pk):
+    """The customer `pk` if the user may change it: 404 if they cannot see it, 403 if they only see it."""
     customer = _visible_customer(request, pk)
     if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied
@@ -187,16 +204,6 @@ def customer_detail(request, pk):
     return render(request, "crm/customer_detail.html", customer_card_context(request, customer))
 
 
-def customer_update(request, pk):
-    customer = _editable_customer(request, pk)
-    form = CustomerForm(request.POST or None, instance=customer, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        customer_save(customer=form.save(commit=False), actor=request.user)
-        messages.success(request, _("Changes saved."))
-        return redirect("crm:customer_detail", pk=customer.pk)
-    return render(request, "crm/customer_form.html", {"form": form, "customer": customer})
-
-
 @require_POST
 @manager_required
 def customer_set_grade(request, pk):
@@ -224,7 +231,7 @@ def customer_set_grade(request, pk):
 
 def contact_form(request, pk, contact_pk=None):
     """Add or edit a contact; with htmx the form and the refreshed list are partials of the card."""
-    customer = _editable_customer(request, pk)
+    customer = editable_customer(request, pk)
     contact = get_object_or_404(Contact, pk=contact_pk, customer=customer) if contact_pk else Contact(customer=customer)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -240,7 +247,7 @@ def contact_form(request, pk, contact_pk=None):
 
 @require_POST
 def contact_delete(request, pk, contact_pk):
-    customer = _editable_customer(request, pk)
+    customer = editable_customer(request, pk)
     services.contact_delete(contact=get_object_or_404(Contact, pk=contact_pk, customer=customer))
     if request.htmx:
         return render(request, "crm/partials/contacts.html", customer_card_context(request, customer))

@@ -100,10 +100,11 @@ def _attempt(dispute):
     if not dispute.attempt:
         return None
     attempt = dict(dispute.attempt)
-    try:
-        attempt["at"] = datetime.datetime.fromisoformat(attempt.get("at", ""))
-    except ValueError:
-        attempt["at"] = None
+    for moment in ("at", "registered_at"):  # registered_at: an edit, of the challenger's record registered then
+        try:
+            attempt[moment] = datetime.datetime.fromisoformat(attempt.get(moment, ""))
+        except ValueError:
+            attempt[moment] = None
     return attempt
 
 

@@ -74,6 +74,8 @@ class ImportJob(models.Model):
     run_token = models.UUIDField(null=True, blank=True, editable=False)
     checked_at = models.DateTimeField(null=True, blank=True)
     import_started_at = models.DateTimeField(null=True, blank=True)
+    # Where the import was confirmed from: its audit entry is often written by the worker, outside any request.
+    confirmed_from = models.GenericIPAddressField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

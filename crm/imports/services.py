@@ -204,8 +204,8 @@ def import_job_confirm(*, job: ImportJob, actor: User) -> bool:
     if job.state != ImportState.CHECKED:
         return False
     job.move_to(ImportState.IMPORTING)
-    job.import_started_at = timezone.now()
-    job.save(update_fields=["state", "import_started_at", "updated_at"])
+    job.import_started_at, job.confirmed_from = timezone.now(), audit.serving_client_ip()
+    job.save(update_fields=["state", "import_started_at", "confirmed_from", "updated_at"])
     return True
 
 
@@ -340,6 +340,7 @@ def _finish(job: ImportJob) -> bool:
     audit.record(
         AuditAction.IMPORT,
         actor=job.created_by,
+        ip_address=job.confirmed_from,
         subject=job,
         summary=_("%(file)s: %(imported)s of %(total)s rows imported, %(rejected)s rejected")
         % {

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,8 @@ from accounts.models import AuditAction, AuditEntry
 from claims.models import Claim
 from claims.services import claim_from_pool, claim_transfer, customer_register, dispute_decide
 from claims.sweep import lapse_sweep
+from crm.imports import services as import_services
+from crm.imports import views as import_views
 from crm.models import Customer, PoolReason
 from crm.services import customer_override_grade
 from tests.factories import CustomerFactory, UserFactory, log_in
@@ -39,14 +42,44 @@ class TestLogins:
 
 
 class TestExports:
-    def test_an_export_records_who_took_which_slice(self, manager_client, manager):
-        CustomerFactory(owner=manager)
-        response = manager_client.get(reverse("crm:customer_export", args=["csv"]), {"grade": "A", "q": "机床"})
+    def test_an_export_records_who_took_which_slice(self, manager_client, manager, rep):
+        CustomerFactory(owner=rep, name="青岛机床有限公司", grade="A")
+        CustomerFactory(owner=rep, name="烟台机床有限公司", grade="B")
+        CustomerFactory(owner=rep, name="青岛刀具有限公司", grade="A")
+        response = manager_client.get(
+            reverse("crm:customer_export", args=["csv"]), {"grade": "A", "q": "机床", "owner": rep.pk, "city": ""}
+        )
         assert response.status_code == 200
-        b"".join(response.streaming_content)
+        lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
         (entry,) = entries(AuditAction.EXPORT)
-        assert entry.actor == manager
-        assert entry.detail == {"format": "csv", "filters": {"grade": ["A"], "q": ["机床"]}}
+        assert entry.actor == manager and entry.ip_address == "127.0.0.1"
+        # The filters as applied (the blank city narrowed nothing) and the rows the file holds.
+        assert entry.detail == {"format": "csv", "filters": {"grade": ["A"], "q": "机床", "owner": rep.pk}, "rows": 1}
+        assert len(lines) == 1 + 1
+        assert "1" in entry.summary and "grade=A" in entry.summary
+
+    def test_an_unfiltered_export_records_every_row(self, manager_client, rep):
+        CustomerFactory.create_batch(3, owner=rep)
+        CustomerFactory(owner=UserFactory())  # another team's: not the manager's to export
+        manager_client.get(reverse("crm:customer_export", args=["xlsx"]))
+        (entry,) = entries(AuditAction.EXPORT)
+        assert entry.detail == {"format": "xlsx", "filters": {}, "rows": 3}
+
+    @pytest.mark.parametrize(
+        "query",
+        ["owner=OTHER", "owner=4x", "owner=" + "9" * 20, "team=OTHER_TEAM", "grade=Z", "in_pool=perhaps", "q=a%00b"],
+    )
+    def test_a_filter_that_cannot_be_applied_is_refused_not_ignored(self, manager_client, rep, query):
+        """An ignored filter exported everything the manager may see, and the audit entry named the filter."""
+        CustomerFactory(owner=rep)
+        stranger = UserFactory()  # a rep of another team
+        query = query.replace("OTHER_TEAM", str(stranger.team_id)).replace("OTHER", str(stranger.pk))
+        response = manager_client.get(f"{reverse('crm:customer_export', args=['csv'])}?{query}&grade=A")
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('crm:customer_list')}?{query}&grade=A"  # the filters kept
+        page = manager_client.get(response["Location"]).content.decode()
+        assert "Nothing was exported: a filter cannot be applied." in page
+        assert entries(AuditAction.EXPORT) == []
 
     def test_a_refused_export_writes_nothing(self, client, rep, manager):
         client.force_login(rep)
@@ -54,6 +87,54 @@ class TestExports:
         client.force_login(manager)
         assert client.get(reverse("crm:customer_export", args=["pdf"])).status_code == 404
         assert entries(AuditAction.EXPORT) == []
+
+
+class TestAddresses:
+    """Services are not given the request; the entries they write while serving one still have its address."""
+
+    def test_a_registration_through_the_app(self, rep_client):
+        data = {"name": "青岛杰航机械有限公司", "phones": "0532-88886666", "need": "五轴"}
+        data |= {"relationship_level": "ordinary", "status": "prospect"}
+        response = rep_client.post(reverse("claims:register"), data, REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 302
+        (entry,) = entries(AuditAction.OWNERSHIP)
+        assert entry.ip_address == "203.0.113.7"
+
+    def test_an_import_confirmed_in_the_app(self, manager_client, rep):
+        content = f"Company name,Phones,Owner\n青岛导入机械有限公司,0532-85550000,{rep.username}\n".encode()
+        upload = SimpleUploadedFile("customers.csv", content)
+        response = manager_client.post(reverse("crm:import_start"), {"file": upload}, REMOTE_ADDR="203.0.113.8")
+        job = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+        manager_client.post(reverse("crm:import_confirm", args=[job]), REMOTE_ADDR="203.0.113.9")
+        (entry,) = entries(AuditAction.IMPORT)
+        assert entry.detail["imported"] == 1 and entry.ip_address == "203.0.113.9"
+
+    def test_an_import_the_worker_finishes_has_the_address_it_was_confirmed_from(
+        self, manager_client, rep, monkeypatch
+    ):
+        monkeypatch.setattr(import_services, "INLINE_MAX_ROWS", 0)  # a worker's job, however small
+        monkeypatch.setattr(import_views, "enqueue", lambda task, *args: True)  # the broker takes it, for later
+        content = "Company name,Phones\n青岛导入机械有限公司,0532-85550000\n".encode()
+        response = manager_client.post(reverse("crm:import_start"), {"file": SimpleUploadedFile("c.csv", content)})
+        job = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
+        import_services.import_job_check(job)
+        manager_client.post(reverse("crm:import_confirm", args=[job]), REMOTE_ADDR="203.0.113.11")
+        assert entries(AuditAction.IMPORT) == []
+        assert import_services.import_job_run(job)  # as the worker runs it: no request
+        (entry,) = entries(AuditAction.IMPORT)
+        assert entry.detail["imported"] == 1 and entry.ip_address == "203.0.113.11"
+
+    def test_a_grade_override_on_the_card(self, manager_client, rep):
+        customer = CustomerFactory(owner=rep, grade="C")
+        url = reverse("crm:customer_set_grade", args=[customer.pk])
+        manager_client.post(url, {"grade": "A", "reason": "战略客户"}, REMOTE_ADDR="203.0.113.10")
+        (entry,) = entries(AuditAction.GRADE_OVERRIDE)
+        assert entry.ip_address == "203.0.113.10"
+
+    def test_none_outside_a_request(self, rep, manager):
+        customer_override_grade(customer=CustomerFactory(owner=rep), grade="A", actor=manager, reason="战略客户")
+        (entry,) = entries(AuditAction.GRADE_OVERRIDE)
+        assert entry.ip_address is None
 
 
 class TestDomainActions:

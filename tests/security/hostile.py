@@ -136,6 +136,12 @@ HOSTILE_DATETIMES = (
     *HOSTILE_DATES,
 )
 
+# Path parameters no URL of the app can take (a NUL, a segment past crm.middleware.MAX_PATH_SEGMENT): a 404
+# wherever they go, signed in or not. A NUL in the calendar token reached PostgreSQL: a server error.
+HOSTILE_PATH_VALUES = (NUL, "a\x00b", "1\x00", "9" * 101, "x" * 10_000, "中" * 101)
+# Well-formed but naming nothing (a 20-digit id is past any integer column): never a server error.
+ODD_PATH_VALUES = ("9" * 20,)
+
 HOSTILE_IDS = ("0", "-1", "999999999", "1e30", str(10**30), "1.0", "abc", "", " 1 ", "1;2", "[1]")
 
 # Fields no form of the app has, posted in the hope that a view copies them onto a model (mass assignment).

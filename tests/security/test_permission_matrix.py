@@ -10,7 +10,7 @@ import datetime
 import io
 import re
 from types import SimpleNamespace
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -37,6 +37,7 @@ from visits.calendar import calendar_feed_for
 from visits.models import Escalation, Reminder, ReminderKind, Visit
 from visits.services import visit_log
 
+from . import hostile
 from .matrix import EXPECTED, NOT_ASKED, ROLES
 
 # What only those who may see team A's customer may read. Nobody else's 200 may contain any of it.
@@ -266,14 +267,16 @@ def argument_value(name, key, route, world, variant):
     return values[name]()
 
 
+def filled(route, kwargs):
+    """The route with its arguments written in as they are, whether its converters would take them or not."""
+    path = ARGUMENT.sub(lambda m: quote(str(kwargs[m.group(1) or m.group(2)]), safe=""), route)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
 def url_for(key, world, variant):
     route = ROUTES[key]
     kwargs = {name: argument_value(name, key, route, world, variant) for name in arguments(route)}
-    if key == route:  # unnamed: fill the route in
-        filled = ARGUMENT.sub(lambda m: str(kwargs[m.group(1) or m.group(2)]), route)
-        url = "/" + filled.replace("^", "").replace("$", "")
-    else:
-        url = reverse(key, kwargs=kwargs)
+    url = filled(route, kwargs) if key == route else reverse(key, kwargs=kwargs)  # unnamed: fill the route in
     return f"{url}?team={world.team_a.pk}" if key in ASKS_FOR_TEAM_A else url
 
 
@@ -321,3 +324,27 @@ def test_permission_matrix(world, db, visitor, key, variant, role):
     for response in responses:
         text = body(response) if response.status_code == 200 else ""
         assert [secret for secret in secrets if secret in text] == [], f"{url} shows {role} what they may not see"
+
+
+WITH_ARGUMENTS = [key for key, route in ROUTES.items() if key in EXPECTED and arguments(route)]
+
+
+@pytest.mark.parametrize("key", WITH_ARGUMENTS)
+def test_hostile_path_arguments(world, db, visitor, key):
+    """Each argument of every route in turn given a NUL or an over-long value (the others valid): a 404 to GET
+    and POST, signed out or in; a well-formed id that names nothing is never a server error."""
+    route = ROUTES[key]
+    valid = {name: argument_value(name, key, route, world, variants(route)[0]) for name in arguments(route)}
+    for role in ("anonymous", "owner", "admin"):
+        visitor.cookies.clear()
+        if role != "anonymous":
+            visitor.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+        for name in valid:
+            for value in hostile.HOSTILE_PATH_VALUES + hostile.ODD_PATH_VALUES:
+                url = filled(route, valid | {name: value})
+                for method in (visitor.get, visitor.post):
+                    status = method(url).status_code
+                    if value in hostile.HOSTILE_PATH_VALUES:
+                        assert status == 404, f"{method.__name__.upper()} {url[:120]} as {role}: {status}"
+                    else:
+                        assert status < 500, f"{method.__name__.upper()} {url[:120]} as {role}: {status}"

@@ -49,6 +49,15 @@ def test_wrong_or_revoked_token_is_refused(client, rep_client, rep):
     assert client.get(feed_url(rep)).status_code == 200
 
 
+@pytest.mark.parametrize("token", ["a%00b", "%00", "x" * 101])
+def test_a_nul_or_an_over_long_token_is_not_found(client, rep, token):
+    """A NUL reached PostgreSQL, which refused it: a server error for anyone, no login needed."""
+    calendar_feed_for(rep)
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 404
+    assert response["X-Content-Type-Options"] == "nosniff"  # answered by the app, behind its security middleware
+
+
 def test_departed_rep_feed_stops(client, rep):
     url = feed_url(rep)
     rep.mark_departed()
