@@ -34,7 +34,7 @@ from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from visits.models import Visit
 from visits.services import visit_log
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def pool_customer(name="烟台华精汽车零部件有限公司", days_in_pool=10, **fields):

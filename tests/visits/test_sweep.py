@@ -9,6 +9,8 @@ from tests.factories import CustomerFactory, UserFactory
 from visits.models import Method, Reminder, ReminderKind, Snooze, Visit
 from visits.sweep import followup_sweep
 
+pytestmark = pytest.mark.clock
+
 TODAY = datetime.date(2026, 11, 23)
 
 
