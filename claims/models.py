@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
+from crm import reasons
 from crm.models import Customer, Grade, Status
 
 
@@ -208,7 +209,7 @@ class OwnershipEventQuerySet(models.QuerySet):
         raise ValidationError(_("Ownership history cannot be deleted."))
 
 
-class OwnershipEvent(models.Model):
+class OwnershipEvent(reasons.SystemReasonFields):
     """One line of a customer's ownership history. Rows are only ever added (the database refuses more)."""
 
     customer = models.ForeignKey(
@@ -255,6 +256,10 @@ class OwnershipEvent(models.Model):
     def __str__(self):
         return f"{self.customer} · {self.get_kind_display()} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
+    @property
+    def reason_display(self):
+        return reasons.show(self.reason_code, self.reason_params, self.reason)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError(_("Ownership history cannot be changed."))
@@ -280,6 +285,19 @@ class Outcome(models.TextChoices):
     TRANSFER = "transfer", _("Transfer to the challenger")
     SPLIT = "split", _("Split the credit")
     POOL = "pool", _("Return to the pool")
+
+
+def _parse_outcome(text):
+    """A decision notification written before the codes: "<outcome label>: <the decider's reason>"."""
+    for value, label in Outcome.choices:
+        if text.startswith(f"{label}: "):
+            return {"outcome": value}, text[len(f"{label}: ") :]
+    return None
+
+
+DISPUTE_DECIDED = reasons.register(
+    "dispute_decided", lambda params: Outcome(params["outcome"]).label, parse=_parse_outcome
+)
 
 
 # Customary splits from the manuals (holder %, challenger %), offered as presets.

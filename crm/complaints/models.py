@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.models import Contact, Customer
+from crm.reasons import SystemReasonFields, show
 
 
 class Category(models.TextChoices):
@@ -154,7 +155,7 @@ class Complaint(models.Model):
         return sorted(TRANSITIONS[self.state], key=list(State.values).index)
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(SystemReasonFields):
     """One step of a complaint's workflow: who moved it, when, from where to where, and why."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
@@ -171,3 +172,7 @@ class ComplaintEvent(models.Model):
 
     def __str__(self):
         return f"{self.complaint} · {self.from_state or '—'} → {self.to_state}"
+
+    @property
+    def note_display(self):
+        return show(self.reason_code, self.reason_params, self.note)

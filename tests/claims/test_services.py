@@ -141,7 +141,7 @@ class TestRegistration:
         customer = Customer(name="威海新客户有限公司", phones="0631-5", need="车床", referred_by=introducer)
         result = customer_register(customer=customer, actor=colleague, introducer_came_along=True)
         assert result.customer.owner == rep
-        assert "Referred by" in result.customer.ownership_events.get().reason
+        assert "Referred by" in result.customer.ownership_events.get().reason_display
         asked = Customer(name="威海另一家有限公司", phones="0631-6", need="车床", referred_by=introducer)
         assert customer_register(customer=asked, actor=colleague, asked_for=rep).customer.owner == rep
 
@@ -150,7 +150,7 @@ class TestRegistration:
         colleague = UserFactory(team=rep.team)
         result = register(colleague, "威海新客户有限公司", referred_by=introducer)
         assert result.customer.owner == colleague
-        assert "noted only" in result.customer.ownership_events.get().reason
+        assert "noted only" in result.customer.ownership_events.get().reason_display
 
 
 class TestPool:
