@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Team
 from crm import reasons
@@ -228,12 +229,12 @@ class OwnershipEvent(reasons.SystemReasonFields):
         help_text=_("Empty for the scheduled jobs."),
     )
     from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("ownership", "from"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("ownership", "to"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
     protected_until = models.DateField(_("protected until"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -276,7 +277,7 @@ class DisputeKind(models.TextChoices):
 
 
 class DisputeState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("dispute state", "Open")
     DECIDED = "decided", _("Decided")
 
 

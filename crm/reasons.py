@@ -80,7 +80,7 @@ def _complaint_fields(params):
     from .complaints.models import Complaint
 
     names = [str(Complaint._meta.get_field(name).verbose_name) for name in params.get("fields", [])]
-    return _("Edited: %(fields)s") % {"fields": pgettext("between items of a list", ", ").join(names)}
+    return _("Edited: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
 
 
 def _parse_complaint_fields(text):
