@@ -32,14 +32,12 @@ def _require_services(request):
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
-# The instants a date bug shows at. From 00:00 to 08:00 local the UTC date is still yesterday's, so each
-# pair straddles local midnight; the first pair also a month and a year end, the second an ISO week end
-# (Sunday 2027-01-03 is in 2026-W53, Monday 2027-01-04 in 2027-W01).
+# The instants a date bug shows at: either side of local midnight, where from 00:00 to 08:00 local the
+# UTC date is still yesterday's. This Sunday-to-Monday night also turns the ISO week (2028-W52 to
+# 2029-W01), the month and the year, so one pair of runs crosses every period the rules count in.
 CLOCK_INSTANTS = {
-    "thu-23:30": datetime.datetime(2026, 12, 31, 23, 30, tzinfo=SHANGHAI),
-    "fri-00:30": datetime.datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI),
-    "sun-23:30": datetime.datetime(2027, 1, 3, 23, 30, tzinfo=SHANGHAI),
-    "mon-00:30": datetime.datetime(2027, 1, 4, 0, 30, tzinfo=SHANGHAI),
+    "sun-23:30": datetime.datetime(2028, 12, 31, 23, 30, tzinfo=SHANGHAI),
+    "mon-00:30": datetime.datetime(2029, 1, 1, 0, 30, tzinfo=SHANGHAI),
 }
 # Processes outside this one (a Celery worker, a live server, the browser) keep the real clock: a test
 # that talks to them runs once, at the real time, even in a `clock` module.
