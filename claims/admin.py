@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
@@ -30,11 +31,15 @@ class ClaimAdmin(ReadOnlyAdmin):
 
 @admin.register(OwnershipEvent)
 class OwnershipEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "customer", "kind", "actor", "from_user", "to_user", "reason"]
+    list_display = ["at", "customer", "kind", "actor", "from_user", "to_user", "why"]
     list_filter = ["kind"]
     list_select_related = ["customer", "actor", "from_user", "to_user"]
     search_fields = ["customer__name", "reason"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("reason"))
+    def why(self, event):
+        return event.reason_display
 
 
 @admin.register(Dispute)

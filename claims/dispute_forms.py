@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.forms import owner_choices
 
@@ -12,7 +13,7 @@ class DisputeOpenForm(forms.Form):
     """A rep's case that they were first; a manager may instead record the customer's wish (DOMAIN §5 rule 9)."""
 
     kind = forms.ChoiceField(
-        label=_("What happened"),
+        label=pgettext_lazy("dispute", "What happened"),
         choices=[
             (DisputeKind.CLAIM, _("I was first with this customer")),
             (DisputeKind.CUSTOMER_WISH, _("The customer asks for another rep")),

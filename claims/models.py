@@ -9,8 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Team
+from crm import reasons
 from crm.models import Customer, Grade, Status
 
 
@@ -229,7 +231,7 @@ class OwnershipEventQuerySet(models.QuerySet):
         raise ValidationError(_("Ownership history cannot be deleted."))
 
 
-class OwnershipEvent(models.Model):
+class OwnershipEvent(reasons.SystemReasonFields):
     """One line of a customer's ownership history. Rows are only ever added (the database refuses more)."""
 
     customer = models.ForeignKey(
@@ -248,12 +250,12 @@ class OwnershipEvent(models.Model):
         help_text=_("Empty for the scheduled jobs."),
     )
     from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("ownership", "from"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("ownership", "to"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
     protected_until = models.DateField(_("protected until"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -276,6 +278,10 @@ class OwnershipEvent(models.Model):
     def __str__(self):
         return f"{self.customer} · {self.get_kind_display()} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
+    @property
+    def reason_display(self):
+        return reasons.show(self.reason_code, self.reason_params, self.reason)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError(_("Ownership history cannot be changed."))
@@ -292,7 +298,9 @@ class OwnershipEvent(models.Model):
 
     @property
     def shown_reason(self):
-        return self.dispute.reason if self.split_text else self.reason
+        """The reason to show beside the event: a split's typed reason (its shares are shown by name), else the
+        stored reason in the reader's language."""
+        return self.dispute.reason if self.split_text else self.reason_display
 
 
 class DisputeKind(models.TextChoices):
@@ -302,7 +310,7 @@ class DisputeKind(models.TextChoices):
 
 
 class DisputeState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("dispute state", "Open")
     DECIDED = "decided", _("Decided")
 
 
@@ -311,6 +319,33 @@ class Outcome(models.TextChoices):
     TRANSFER = "transfer", _("Transfer to the challenger")
     SPLIT = "split", _("Split the credit")
     POOL = "pool", _("Return to the pool")
+
+
+def _parse_outcome(text):
+    """A decision notification written before the codes: "<outcome label>: <the decider's reason>"."""
+    for value, label in Outcome.choices:
+        if text.startswith(f"{label}: "):
+            return {"outcome": value}, text[len(f"{label}: ") :]
+    return None
+
+
+def decided_params(dispute) -> dict:
+    """What a decision's notification needs to word it in the reader's language: the outcome, and a split's
+    shares with the names of the people who hold them."""
+    params = {"outcome": dispute.outcome}
+    if dispute.split_text:
+        params |= {"holder": str(dispute.holder), "holder_share": dispute.holder_share,
+                   "challenger": str(dispute.challenger), "challenger_share": dispute.challenger_share}  # fmt: skip
+    return params
+
+
+def _decided_wording(params):
+    if "holder_share" in params:
+        return split_text(params["holder"], params["holder_share"], params["challenger"], params["challenger_share"])
+    return Outcome(params["outcome"]).label
+
+
+DISPUTE_DECIDED = reasons.register("dispute_decided", _decided_wording, parse=_parse_outcome)
 
 
 # Customary splits from the manuals (holder %, challenger %), offered as presets.

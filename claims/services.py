@@ -7,16 +7,18 @@ queries; only these functions write it.
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction, User
+from crm import reasons
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
 from crm.services import customer_save, lock, notify
@@ -25,6 +27,7 @@ from visits.models import Reminder, ReminderKind, ReminderState
 
 from .duplicates import Match, confirm_same, find_duplicates
 from .models import (
+    DISPUTE_DECIDED,
     Claim,
     Dispute,
     DisputeKind,
@@ -34,6 +37,7 @@ from .models import (
     Outcome,
     OwnershipEvent,
     OwnershipPolicy,
+    decided_params,
     dispute_route,
 )
 from .permissions import may_decide_dispute
@@ -54,7 +58,7 @@ def _customer_url(customer):
 # --- the two primitives every change is made of -------------------------------------------------
 
 
-def _start_claim(*, customer, holder, actor, kind, policy, reason="", from_user=None, dispute=None) -> Claim:
+def _start_claim(*, customer, holder, actor, kind, policy, reason="", from_user=None, dispute=None, **code) -> Claim:
     today = timezone.localdate()
     claim = Claim.objects.create(
         customer=customer, holder=holder, renewed_on=today, protected_until=policy.protected_until(customer, today)
@@ -63,7 +67,7 @@ def _start_claim(*, customer, holder, actor, kind, policy, reason="", from_user=
     customer.save(update_fields=["owner", "pool_since", "pool_reason", "updated_at"])
     Reminder.objects.open().filter(customer=customer).update(assignee=holder)
     _record(customer=customer, kind=kind, actor=actor, claim=claim, from_user=from_user, to_user=holder,
-            reason=reason, dispute=dispute)  # fmt: skip
+            reason=reason, dispute=dispute, **code)  # fmt: skip
     return claim
 
 
@@ -86,8 +90,27 @@ def _end_claim(*, customer, end_reason, pool_reason=None) -> Claim | None:
 NOT_AUDITED = {EventKind.RENEWED, EventKind.WARNED}
 
 
-def _record(*, customer, kind, actor, claim=None, from_user=None, to_user=None, reason="", dispute=None):
+def _record(
+    *, customer, kind, actor, claim=None, from_user=None, to_user=None, reason="", dispute=None, reason_code="",
+    reason_params=None,
+):  # fmt: skip
+    """The history row; a reason the system words goes in as `reason_code` + `reason_params` (crm.reasons)."""
+    event = OwnershipEvent(
+        customer=customer,
+        claim=claim,
+        kind=kind,
+        actor=actor,
+        from_user=from_user,
+        to_user=to_user,
+        protected_until=claim.protected_until if claim else None,
+        reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
+        dispute=dispute,
+    )
     if kind not in NOT_AUDITED:
+        with translation.override(settings.LANGUAGE_CODE):  # the audit trail is read by admins in one language
+            written = event.reason_display
         audit.record(
             AuditAction.OWNERSHIP,
             actor=actor,
@@ -97,21 +120,12 @@ def _record(*, customer, kind, actor, claim=None, from_user=None, to_user=None, 
                 "kind": kind,
                 "from": getattr(from_user, "pk", None),
                 "to": getattr(to_user, "pk", None),
-                "reason": reason,
+                "reason": written,
                 "dispute": getattr(dispute, "pk", None),
             },  # fmt: skip
         )
-    return OwnershipEvent.objects.create(
-        customer=customer,
-        claim=claim,
-        kind=kind,
-        actor=actor,
-        from_user=from_user,
-        to_user=to_user,
-        protected_until=claim.protected_until if claim else None,
-        reason=reason,
-        dispute=dispute,
-    )
+    event.save()
+    return event
 
 
 # --- the pool -------------------------------------------------------------------------------------
@@ -426,17 +440,18 @@ def customer_register(
         return Registration("similar", matches=matches)
 
     policy = OwnershipPolicy.current()
-    holder, reason = actor, ""
+    holder, reason = actor, {}
     referrer = customer.referred_by
     if referrer is not None:
         referrer_owner = referrer.owner
         if referrer_owner and (introducer_came_along or (asked_for and asked_for.pk == referrer_owner.pk)):
             holder = referrer_owner  # DOMAIN rule 5: a referral belongs to the introducer's rep
-            reason = _("Referred by %(referrer)s, whose rep is %(rep)s.") % {"referrer": referrer, "rep": holder}
-        else:
-            reason = _("Referred by %(referrer)s (noted only: the introducer did not come along).") % {
-                "referrer": referrer
+            reason = {
+                "reason_code": reasons.REFERRAL_OWNED,
+                "reason_params": {"referrer": str(referrer), "rep": str(holder)},
             }
+        else:
+            reason = {"reason_code": reasons.REFERRAL_NOTED, "reason_params": {"referrer": str(referrer)}}
     if not holder.is_admin:
         lock(User, holder.pk)  # as a claim does: parallel registrations and claims cannot pass the holding limit
         refusal = holding_limit_refusal(holder=holder, policy=policy, customer=customer, actor=actor)
@@ -446,14 +461,14 @@ def customer_register(
         # Admins do not sell: what they register (e.g. typed in from a trade-fair list) starts in the pool.
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
         customer_save(customer=customer, actor=actor)
-        _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, reason=reason)
+        _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, **reason)
         return Registration("created", customer, matches=matches)
     customer_save(customer=customer, actor=actor)
-    _start_claim(customer=customer, holder=holder, actor=actor, kind=EventKind.REGISTERED, policy=policy, reason=reason)
+    _start_claim(customer=customer, holder=holder, actor=actor, kind=EventKind.REGISTERED, policy=policy, **reason)
     if holder.pk != actor.pk:
         notify(
-            [holder], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, detail=reason,
-            link=_customer_url(customer),
+            [holder], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, link=_customer_url(customer),
+            **reason,
         )  # fmt: skip
     return Registration("created", customer, matches=matches)
 
@@ -496,7 +511,9 @@ def customer_edit(*, customer: Customer, actor: User, confirmed_new: bool = Fals
 
 
 @transaction.atomic
-def customer_register_imported(*, customer: Customer, actor: User, owner: User | None, reason: str) -> Registration:
+def customer_register_imported(
+    *, customer: Customer, actor: User, owner: User | None, reason_code: str, reason_params: dict
+) -> Registration:
     """One row of a spreadsheet import by a manager or admin: the registration's duplicate check, but a strong
     match refuses the row ("duplicate": a file opens no dispute), and the customer goes to the owner the file
     names or, with none, to the pool (DOMAIN §5 rule 4)."""
@@ -510,11 +527,13 @@ def customer_register_imported(*, customer: Customer, actor: User, owner: User |
     if owner is None:
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
         customer_save(customer=customer, actor=actor)
-        _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, reason=reason)
+        _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, reason_code=reason_code,
+                reason_params=reason_params)  # fmt: skip
     else:
         customer_save(customer=customer, actor=actor)
         _start_claim(customer=customer, holder=owner, actor=actor, kind=EventKind.REGISTERED,
-                     policy=OwnershipPolicy.current(), reason=reason)  # fmt: skip
+                     policy=OwnershipPolicy.current(), reason_code=reason_code,
+                     reason_params=reason_params)  # fmt: skip
     return Registration("created", customer, matches=matches)
 
 
@@ -660,7 +679,9 @@ def dispute_decide(
         [dispute.holder, challenger],
         kind=NotificationKind.DISPUTE_DECIDED,
         customer=customer,
-        detail=f"{dispute.split_text or dispute.get_outcome_display()}: {reason}",
+        detail=reason,
+        reason_code=DISPUTE_DECIDED,
+        reason_params=decided_params(dispute),
         link=reverse("claims:dispute_detail", args=[dispute.pk]),
     )
     return dispute
@@ -680,22 +701,24 @@ def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reaso
         raise ValidationError({"reassign_to": _("Choose a current member of your team.")})
     rep = lock(User, rep.pk)
     policy = OwnershipPolicy.current()
-    reason = reason.strip() or _("%(name)s left the company.") % {"name": rep}
+    reason = reason.strip()
+    # Without a reason typed, the system's words, in each reader's language.
+    code = {} if reason else {"reason_code": reasons.DEPARTED, "reason_params": {"name": str(rep)}}
     moved = 0
     for customer in Customer.objects.select_for_update().filter(owner=rep).order_by("pk"):
         if reassign_to:
             _end_claim(customer=customer, end_reason=EndReason.DEPARTED)
             _start_claim(customer=customer, holder=reassign_to, actor=actor, kind=EventKind.DEPARTED,
-                         policy=policy, reason=reason, from_user=rep)  # fmt: skip
+                         policy=policy, reason=reason, from_user=rep, **code)  # fmt: skip
         else:
             claim = _end_claim(customer=customer, end_reason=EndReason.DEPARTED, pool_reason=PoolReason.DEPARTED)
             _record(customer=customer, kind=EventKind.DEPARTED, actor=actor, claim=claim, from_user=rep,
-                    reason=reason)  # fmt: skip
+                    reason=reason, **code)  # fmt: skip
         moved += 1
     if rep.is_active or not rep.has_departed:
         # Only now that they hold nothing: the model refuses to strand customers. A day already recorded stays.
         rep.mark_departed(rep.departed_at)
     if reassign_to and moved:
-        notify([reassign_to], kind=NotificationKind.CUSTOMER_ASSIGNED, detail=reason,
+        notify([reassign_to], kind=NotificationKind.CUSTOMER_ASSIGNED, detail=reason, **code,
                link=reverse("crm:customer_list") + f"?owner={reassign_to.pk}")  # fmt: skip
     return moved

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
@@ -28,10 +29,14 @@ class GradeChangeInline(admin.TabularInline):
     model = GradeChange
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["changed_at", "changed_by", "from_grade", "to_grade", "is_override", "reason"]
+    fields = readonly_fields = ["changed_at", "changed_by", "from_grade", "to_grade", "is_override", "why"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("reason"))
+    def why(self, change):
+        return change.reason_display
 
 
 @admin.register(Customer)
@@ -111,10 +116,14 @@ class ComplaintEventInline(admin.TabularInline):
     model = ComplaintEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["at", "actor", "from_state", "to_state", "note"]
+    fields = readonly_fields = ["at", "actor", "from_state", "to_state", "why"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("note"))
+    def why(self, event):
+        return event.note_display
 
 
 @admin.register(Complaint)

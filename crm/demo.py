@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 
+from . import reasons
 from .models import (
     Attitude,
     BuyingRole,
@@ -187,7 +188,7 @@ def seed(stdout):
                 changed_by=customer.created_by,
                 changed_at=customer.created_at,
                 to_grade=customer.grade,
-                reason="Suggested at registration from purchases and flags.",
+                reason_code=reasons.GRADE_REGISTERED,
             )
             for customer in customers
         ]

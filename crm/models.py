@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from .normalize import normalize_name, normalize_phone, pinyin_keys, split_phones
+from .reasons import SystemReasonFields, show
 from .validators import clean_credit_code, validate_credit_code
 
 PHONE_SEPARATORS = re.compile(r"[,，;；、/\n]+")
@@ -461,7 +462,7 @@ class CustomerPhone(models.Model):
         return self.number
 
 
-class GradeChange(models.Model):
+class GradeChange(SystemReasonFields):
     """Append-only record of every grade a customer was given, by whom and why."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="grade_changes")
@@ -481,6 +482,11 @@ class GradeChange(models.Model):
 
     def __str__(self):
         return f"{self.customer}: {self.from_grade or '-'} → {self.to_grade}"
+
+    @property
+    def reason_display(self):
+        """Why, in the reader's language (the system's words) and as typed (a manager's)."""
+        return show(self.reason_code, self.reason_params, self.reason)
 
 
 class BuyingRole(models.TextChoices):
@@ -608,7 +614,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(SystemReasonFields):
     """Something a person should know, shown in the app. The kind is translated when shown."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
@@ -629,6 +635,10 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_kind_display()}"
+
+    @property
+    def detail_display(self):
+        return show(self.reason_code, self.reason_params, self.detail)
 
 
 # Complaints and imports live in their own modules of this app; importing them here registers the models.

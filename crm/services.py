@@ -1,12 +1,15 @@
 """Changes to customers that touch more than one row or leave a history."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction, User
 
+from . import reasons
 from .complaints.models import Complaint
 from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
 
@@ -35,7 +38,7 @@ def customer_save(*, customer: Customer, actor: User) -> Customer:
             customer=customer,
             changed_by=actor,
             to_grade=customer.grade,
-            reason=_("Suggested at registration from purchases and flags."),
+            reason_code=reasons.GRADE_REGISTERED,
         )
     elif customer.grade != previous_grade:
         GradeChange.objects.create(
@@ -43,22 +46,27 @@ def customer_save(*, customer: Customer, actor: User) -> Customer:
             changed_by=actor,
             from_grade=previous_grade,
             to_grade=customer.grade,
-            reason=_("Suggested from the changed purchases and flags."),
+            reason_code=reasons.GRADE_FACTS_CHANGED,
         )
     return customer
 
 
 @transaction.atomic
-def customer_override_grade(*, customer: Customer, grade: str, actor: User, reason: str) -> Customer:
-    """A manager sets the grade by hand; the reason is kept in the history."""
+def customer_override_grade(
+    *, customer: Customer, grade: str, actor: User, reason: str = "", reason_code: str = "", reason_params=None
+) -> Customer:
+    """A manager sets the grade by hand; the reason is kept in the history (or the system's, as a code)."""
     if not (actor.is_manager or actor.is_admin):
         raise PermissionDenied
     reason = reason.strip()
-    if not reason:
+    if not (reason or reason_code):
         raise ValidationError({"reason": _("Write why the grade differs from the suggestion.")})
     if grade not in Grade.values:
         raise ValidationError({"grade": _("Choose grade A, B or C.")})
-    return _set_grade(customer=customer, grade=grade, overridden=True, actor=actor, reason=reason)
+    return _set_grade(
+        customer=customer, grade=grade, overridden=True, actor=actor, reason=reason,
+        reason_code=reason_code, reason_params=reason_params,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -71,28 +79,36 @@ def customer_follow_suggested_grade(*, customer: Customer, actor: User, reason: 
         grade=None,
         overridden=False,
         actor=actor,
-        reason=reason.strip() or _("Back to the suggested grade."),
+        reason=reason.strip(),
+        reason_code="" if reason.strip() else reasons.GRADE_BACK_TO_SUGGESTED,
     )
 
 
-def _set_grade(*, customer: Customer, grade: str | None, overridden: bool, actor: User, reason: str) -> Customer:
+def _set_grade(
+    *, customer: Customer, grade: str | None, overridden: bool, actor: User, reason: str, reason_code="",
+    reason_params=None,
+) -> Customer:  # fmt: skip
     """Give the locked customer `grade` (None: the suggested one) and record it in the history."""
     customer = lock(Customer, customer.pk)
     grade = grade or customer.suggested_grade()
-    GradeChange.objects.create(
+    change = GradeChange.objects.create(
         customer=customer,
         changed_by=actor,
         from_grade=customer.grade,
         to_grade=grade,
         is_override=overridden,
         reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
     )
+    with translation.override(settings.LANGUAGE_CODE):  # the audit trail is read by admins in one language
+        written = change.reason_display
     audit.record(
         AuditAction.GRADE_OVERRIDE,
         actor=actor,
         subject=customer,
-        summary=f"{customer.grade or '—'} → {grade}: {reason}",
-        detail={"from": customer.grade, "to": grade, "override": overridden, "reason": reason},
+        summary=f"{customer.grade or '—'} → {grade}: {written}",
+        detail={"from": customer.grade, "to": grade, "override": overridden, "reason": written},
     )
     if grade != customer.grade:
         customer.grade = grade
@@ -121,12 +137,20 @@ def contact_save(*, contact: Contact) -> Contact:
     return contact
 
 
-def notify(users, *, kind, customer=None, detail="", link=""):
-    """One notification per distinct user (None and repeats skipped)."""
+def notify(users, *, kind, customer=None, detail="", link="", reason_code="", reason_params=None):
+    """One notification per distinct user (None and repeats skipped); the system's words go in as a code."""
     distinct = {user.pk: user for user in users if user is not None}
     Notification.objects.bulk_create(
         [
-            Notification(user=user, kind=kind, customer=customer, detail=detail[:255], link=link)
+            Notification(
+                user=user,
+                kind=kind,
+                customer=customer,
+                detail=detail[:255],
+                link=link,
+                reason_code=reason_code,
+                reason_params=reason_params,
+            )  # fmt: skip
             for user in distinct.values()
         ]
     )

@@ -1,6 +1,9 @@
+import datetime
 import os
+import zoneinfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import translation
 
@@ -25,6 +28,50 @@ def _require_services(request):
 
         if not redis_available():
             missing_service("needs Redis: set REDIS_URL")
+
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+# The instants a date bug shows at: either side of local midnight, where from 00:00 to 08:00 local the
+# UTC date is still yesterday's. This Sunday-to-Monday night also turns the ISO week (2028-W52 to
+# 2029-W01), the month and the year, so one pair of runs crosses every period the rules count in.
+CLOCK_INSTANTS = {
+    "sun-23:30": datetime.datetime(2028, 12, 31, 23, 30, tzinfo=SHANGHAI),
+    "mon-00:30": datetime.datetime(2029, 1, 1, 0, 30, tzinfo=SHANGHAI),
+}
+# Processes outside this one (a Celery worker, a live server, the browser) keep the real clock: a test
+# that talks to them runs once, at the real time, even in a `clock` module.
+UNFROZEN_MARKERS = ("browser", "redis")
+
+
+def pytest_generate_tests(metafunc):
+    """Run every test marked `clock` once at each of CLOCK_INSTANTS (the `clock_instant` fixture)."""
+    definition = metafunc.definition
+    if not definition.get_closest_marker("clock"):
+        return
+    if "live_server" in metafunc.fixturenames or any(definition.get_closest_marker(m) for m in UNFROZEN_MARKERS):
+        return
+    metafunc.parametrize(
+        "clock_instant", list(CLOCK_INSTANTS.values()), ids=list(CLOCK_INSTANTS), indirect=True, scope="function"
+    )
+
+
+@pytest.fixture
+def clock_instant(request):
+    """The instant a `clock` test runs at (None for the others, which keep the real clock)."""
+    return getattr(request, "param", None)
+
+
+@pytest.fixture(autouse=True)
+def _clock(clock_instant):
+    """Travel to the test's instant before any other fixture makes its rows. The clock starts there and
+    runs on (a clock that never moves would stall timeouts), so the test has half an hour before the
+    boundary it stands beside."""
+    if clock_instant is None:
+        yield
+        return
+    with time_machine.travel(clock_instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import Contact, Customer
 
@@ -48,7 +49,7 @@ class Visit(models.Model):
     started_at = models.DateTimeField(_("start"))
     ended_at = models.DateTimeField(_("end"), null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=255, blank=True)
-    discussion = models.TextField(_("what happened"))
+    discussion = models.TextField(pgettext_lazy("visit", "what happened"))
     needs = models.TextField(_("customer's needs"), blank=True)
     commitments = models.TextField(_("customer's commitments"), blank=True)
     next_step = models.CharField(_("next step"), max_length=255, blank=True)
@@ -181,7 +182,7 @@ class Snooze(models.Model):
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="snoozes")
     until = models.DateField(_("paused until"))
-    reason = models.CharField(_("reason"), max_length=255)
+    reason = models.CharField(pgettext_lazy("pause", "reason"), max_length=255)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

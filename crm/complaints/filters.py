@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from crm.dates import validate_plausible_range
@@ -34,7 +35,9 @@ class ComplaintFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
     overdue = django_filters.BooleanFilter(label=_("Response overdue"), method="filter_overdue")
-    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=User.objects.none())
+    assignee = django_filters.ModelChoiceFilter(
+        label=pgettext_lazy("complaint", "Assignee"), queryset=User.objects.none()
+    )
     received = django_filters.DateFromToRangeFilter(
         label=_("Received"),
         field_name="received_at",

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from crm.dates import validate_plausible_day
@@ -34,7 +35,7 @@ def assignee_field(actor, current=None):
     people = owner_choices(actor).values("pk")
     queryset = User.objects.filter(Q(pk__in=people) | Q(pk=getattr(current, "pk", None))).select_related("team")
     return forms.ModelChoiceField(
-        label=_("Assignee"),
+        label=pgettext_lazy("complaint", "Assignee"),
         queryset=queryset.order_by("username"),
         required=current is not None,
         empty_label=_("The customer's owner"),

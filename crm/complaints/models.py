@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.models import Contact, Customer
+from crm.reasons import SystemReasonFields, show
 
 
 class Category(models.TextChoices):
@@ -86,7 +87,7 @@ class Complaint(models.Model):
     )
     complainant_name = models.CharField(_("complainant's name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
-    description = models.TextField(_("what happened"))
+    description = models.TextField(pgettext_lazy("complaint", "what happened"))
     reference = models.CharField(_("order or machine reference"), max_length=100, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL)
@@ -95,7 +96,10 @@ class Complaint(models.Model):
     customer_response = models.TextField(_("customer's response"), blank=True)
     improvement_measures = models.TextField(_("improvement measures"), blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, related_name="complaints"
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("complaint", "assignee"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
     )
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.OPEN)
     respond_by = models.DateTimeField(_("respond by"))
@@ -154,12 +158,14 @@ class Complaint(models.Model):
         return sorted(TRANSITIONS[self.state], key=list(State.values).index)
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(SystemReasonFields):
     """One step of a complaint's workflow: who moved it, when, from where to where, and why."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField(_("from"), max_length=15, choices=State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=15, choices=State.choices)
+    from_state = models.CharField(
+        pgettext_lazy("complaint state", "from"), max_length=15, choices=State.choices, blank=True
+    )
+    to_state = models.CharField(pgettext_lazy("complaint state", "to"), max_length=15, choices=State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT)
     at = models.DateTimeField(_("when"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
@@ -171,3 +177,7 @@ class ComplaintEvent(models.Model):
 
     def __str__(self):
         return f"{self.complaint} · {self.from_state or '—'} → {self.to_state}"
+
+    @property
+    def note_display(self):
+        return show(self.reason_code, self.reason_params, self.note)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from crm import reasons
 from crm.models import Customer, Grade, Notification, NotificationKind
 from crm.services import lock, notify
 from crm.sql import insert_from_select
@@ -122,10 +123,9 @@ def complaint_update(*, complaint: Complaint, actor: User, changed: list[str]) -
         fields.append("respond_by")
     complaint.state = current.state  # a step someone took meanwhile stands
     complaint.save(update_fields=fields)
-    labels = ", ".join(str(Complaint._meta.get_field(name).verbose_name) for name in changed)
     ComplaintEvent.objects.create(
         complaint=complaint, from_state=current.state, to_state=current.state, actor=actor,
-        note=_("Edited: %(fields)s") % {"fields": labels},
+        reason_code=reasons.COMPLAINT_EDITED, reason_params={"fields": list(changed)},
     )  # fmt: skip
     if "assignee" in changed and complaint.assignee_id != actor.pk:
         notify([complaint.assignee], kind=NotificationKind.COMPLAINT_ASSIGNED, customer=complaint.customer,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import AuditAction, User
 from claims.services import customer_register_imported
+from crm import reasons
 from crm.exports import spreadsheet_safe
 from crm.models import Contact, Customer, NotificationKind
 from crm.services import customer_override_grade, lock, notify
@@ -267,7 +268,8 @@ def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: d
         customer=result.customer,
         actor=actor,
         owner=result.owner,
-        reason=_("Imported from %(file)s, row %(row)s.") % {"file": job.file_name, "row": row.number},
+        reason_code=reasons.IMPORTED,
+        reason_params={"file": job.file_name, "row": row.number},
     )
     if registration.outcome != "created":
         strong = next(match for match in registration.matches if match.is_strong)
@@ -282,7 +284,8 @@ def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: d
             customer=customer,
             grade=result.grade,
             actor=actor,
-            reason=_("Grade as given in the imported file %(file)s.") % {"file": job.file_name},
+            reason_code=reasons.GRADE_IMPORTED,
+            reason_params={"file": job.file_name},
         )
     warnings = [["", similar_message(match)] for match in registration.matches[:1]]
     return customer, warnings
@@ -368,16 +371,11 @@ def _tell_owners(job: ImportJob) -> None:
         .values_list("customer__owner", flat=True)
     )
     for owner in User.objects.filter(pk__in=received):
-        with translation.override(owner.email_language):
-            detail = _("%(count)s customers imported for you from %(file)s by %(actor)s.") % {
-                "count": received[owner.pk],
-                "file": job.file_name,
-                "actor": job.created_by,
-            }
         notify(
             [owner],
             kind=NotificationKind.CUSTOMER_ASSIGNED,
-            detail=detail,
+            reason_code=reasons.IMPORTED_FOR_YOU,
+            reason_params={"count": received[owner.pk], "file": job.file_name, "actor": str(job.created_by)},
             link=f"{reverse('crm:customer_list')}?{urlencode({'owner': owner.pk})}",
         )
 

@@ -21,7 +21,7 @@ from tests.concurrency import run_at_once
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
 from visits.models import Method, Reminder, ReminderKind, ReminderState, Snooze, Visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BOARD = reverse("board:board")
 LONG_AGO = timezone.make_aware(datetime.datetime(2024, 1, 1))

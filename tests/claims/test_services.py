@@ -34,7 +34,7 @@ from tests.factories import CustomerFactory, TeamFactory, UserFactory
 from visits.models import Visit
 from visits.services import visit_log
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def pool_customer(name="烟台华精汽车零部件有限公司", days_in_pool=10, **fields):
@@ -141,7 +141,7 @@ class TestRegistration:
         customer = Customer(name="威海新客户有限公司", phones="0631-5", need="车床", referred_by=introducer)
         result = customer_register(customer=customer, actor=colleague, introducer_came_along=True)
         assert result.customer.owner == rep
-        assert "Referred by" in result.customer.ownership_events.get().reason
+        assert "Referred by" in result.customer.ownership_events.get().reason_display
         asked = Customer(name="威海另一家有限公司", phones="0631-6", need="车床", referred_by=introducer)
         assert customer_register(customer=asked, actor=colleague, asked_for=rep).customer.owner == rep
 
@@ -150,7 +150,7 @@ class TestRegistration:
         colleague = UserFactory(team=rep.team)
         result = register(colleague, "威海新客户有限公司", referred_by=introducer)
         assert result.customer.owner == colleague
-        assert "noted only" in result.customer.ownership_events.get().reason
+        assert "noted only" in result.customer.ownership_events.get().reason_display
 
 
 class TestPool:

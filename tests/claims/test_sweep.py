@@ -11,6 +11,8 @@ from tests.concurrency import run_at_once
 from tests.factories import CustomerFactory, UserFactory
 from visits.models import Reminder, ReminderKind, ReminderState
 
+pytestmark = pytest.mark.clock
+
 TODAY = datetime.date(2026, 11, 23)
 
 

@@ -117,7 +117,7 @@ class TestRegister:
         )
         assert response.status_code == 302
         customer = Customer.objects.get(name="潍坊新客户机械有限公司")
-        assert customer.owner == rep and "Referred by" in customer.ownership_events.get().reason
+        assert customer.owner == rep and "Referred by" in customer.ownership_events.get().reason_display
 
     def test_prefilled_from_the_duplicate_check(self, rep_client):
         response = rep_client.get(URL, {"q": "潍坊某某公司", "phone": "0536-1"})

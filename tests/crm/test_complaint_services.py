@@ -176,5 +176,5 @@ def test_an_edit_is_a_step_in_the_history_and_the_new_assignee_hears(rep, manage
     assert complaint.respond_by == RECEIVED + datetime.timedelta(hours=4)
     step = complaint.events.last()
     assert (step.from_state, step.to_state, step.actor) == ("open", "open", manager)
-    assert "root-cause analysis" in step.note
+    assert "root-cause analysis" in step.note_display
     assert Notification.objects.filter(user=colleague, kind=NotificationKind.COMPLAINT_ASSIGNED).exists()

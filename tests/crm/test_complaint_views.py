@@ -431,7 +431,7 @@ class TestPdf:
         text = pdf_text(response)
         for expected in [
             "客户",
-            "事由",
+            "事件经过",  # the complaint's word (msgctxt "complaint"), not the dispute's 事由
             "打印时间",
             "青岛杰航机械有限公司",
             "王建国",

@@ -333,7 +333,7 @@ class TestImport:
         assert Claim.objects.active().get(customer=owned).holder == rep
         event = OwnershipEvent.objects.get(customer=owned)
         assert (event.kind, event.actor, event.to_user) == (EventKind.REGISTERED, manager, rep)
-        assert "customers.csv, row 2" in event.reason
+        assert "customers.csv, row 2" in event.reason_display
         assert sorted(owned.contacts.values_list("name", "buying_role", "is_primary", "email")) == [
             ("李工", "technical", True, ""),
             ("王建国", "other", False, "wang@example.cn"),
@@ -356,7 +356,7 @@ class TestImport:
         ]
         job = confirm(manager_client, upload(manager_client, csv_file(rows)))
         notification = Notification.objects.get(user=rep)
-        assert "3 customers imported for you from customers.csv" in notification.detail
+        assert "3 customers imported for you from customers.csv" in notification.detail_display
         assert not Notification.objects.filter(user=manager).exists()
         entry = AuditEntry.objects.get(action=AuditAction.IMPORT)
         assert entry.actor == manager and entry.subject_id == str(job.pk)

@@ -124,6 +124,7 @@ class TestCustomerSave:
         with pytest.raises(IntegrityError):
             ContactFactory(customer=customer, is_primary=True)
 
+    @pytest.mark.clock
     def test_overdue(self):
         today = timezone.localdate()
         late = CustomerFactory(next_follow_up_on=today - datetime.timedelta(days=1))

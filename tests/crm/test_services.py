@@ -2,10 +2,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from crm.models import Contact, Customer, Grade
 from crm.services import contact_save, customer_follow_suggested_grade, customer_override_grade, customer_save
 from tests.factories import ContactFactory, CustomerFactory
+
+pytestmark = pytest.mark.clock
 
 
 @pytest.mark.django_db
@@ -18,7 +21,8 @@ class TestCustomerSave:
         assert customer.created_by == rep
         change = customer.grade_changes.get()
         assert (change.from_grade, change.to_grade, change.changed_by) == ("", Grade.B, rep)
-        assert (customer.next_follow_up_on - customer.created_at.date()).days == 14
+        # created_at is stored in UTC; the follow-up rule counts from the local day of registration
+        assert (customer.next_follow_up_on - timezone.localdate(customer.created_at)).days == 14
 
     def test_grade_follows_changed_facts_and_records_it(self, rep):
         customer = customer_save(customer=Customer(name="X公司", annual_purchases=Decimal(100_000)), actor=rep)

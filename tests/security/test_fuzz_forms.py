@@ -506,7 +506,7 @@ def check_grade(r, *, failed_status):
         assert change.is_override and customer.grade_overridden
     else:
         assert not change.is_override and not customer.grade_overridden
-        assert change.reason == (r.cleaned["reason"] or "Back to the suggested grade.")
+        assert change.reason_display == (r.cleaned["reason"] or "Back to the suggested grade.")
     r.only(Customer, GradeChange)
 
 

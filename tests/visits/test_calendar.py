@@ -9,7 +9,7 @@ from tests.factories import CustomerFactory
 from visits.calendar import calendar_feed_for
 from visits.models import Reminder, ReminderKind, ReminderState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def feed_url(user):

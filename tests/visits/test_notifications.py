@@ -14,7 +14,7 @@ from visits.digest import send_daily_digests
 from visits.models import DailyDigest, Escalation, Reminder, ReminderKind, ReminderState
 from visits.sweep import escalate_overdue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 TODAY = datetime.date(2026, 11, 23)
 
 

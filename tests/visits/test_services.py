@@ -9,7 +9,7 @@ from tests.factories import ContactFactory, CustomerFactory
 from visits.models import Method, Reminder, ReminderKind, ReminderState, Visit
 from visits.services import customer_snooze, next_follow_up, visit_log
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def log(customer, author, *, days_ago=0, method=Method.PHONE, logged_hours_later=1, **fields):

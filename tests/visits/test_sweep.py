@@ -9,6 +9,8 @@ from tests.factories import CustomerFactory, UserFactory
 from visits.models import Method, Reminder, ReminderKind, Snooze, Visit
 from visits.sweep import followup_sweep
 
+pytestmark = pytest.mark.clock
+
 TODAY = datetime.date(2026, 11, 23)
 
 
@@ -18,7 +20,10 @@ def make_customers(owner, count, *, grade=Grade.B, last_contact_days_ago=20):
             owner=owner,
             grade=grade,
             last_contact_on=TODAY - datetime.timedelta(days=last_contact_days_ago),
-            created_at=timezone.now() - datetime.timedelta(days=400),
+            # Registered long before TODAY (not before the real now, which moves on: from 2027-11-28 on the
+            # customers would have been registered too recently for the on-site rule).
+            created_at=timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9)))
+            - datetime.timedelta(days=400),
         )
         for _ in range(count)
     ]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
 from visits.models import Reminder, ReminderKind, ReminderState, Visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

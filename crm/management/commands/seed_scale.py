@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from claims.models import ArbiterReason, Claim, Dispute, DisputeKind, EventKind, OwnershipEvent, OwnershipPolicy
+from crm import reasons
 from crm.complaints.models import Category, Complaint, ComplaintEvent, ResponseDeadline, Severity, State
 from crm.models import (
     Attitude,
@@ -536,7 +537,7 @@ class Generator(OwnershipAndComplaints):
                     changed_by_id=c.created_by_id,
                     changed_at=c.created_at,
                     to_grade=c.overridden_from or c.grade,
-                    reason="Suggested at registration from purchases and flags.",
+                    reason_code=reasons.GRADE_REGISTERED,
                 )
             )
             if c.overridden_from:
