@@ -7,7 +7,7 @@ from django.contrib.admin.sites import site
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from claims.duplicates import find_duplicates
 from claims.models import (
@@ -513,4 +513,6 @@ class TestSplitByPersonAndSide:
         event = OwnershipEvent.objects.get(kind=EventKind.DECIDED)
         assert (event.reason, event.dispute) == ("对方成交", dispute)  # the shares live on the dispute, by side
         told = Notification.objects.filter(kind=NotificationKind.DISPUTE_DECIDED)
-        assert set(told.values_list("detail", flat=True)) == {f"{split}: 对方成交"}
+        assert {notification.detail_display for notification in told} == {f"{split}: 对方成交"}
+        with translation.override("zh-hans"):  # worded for the reader, names and shares kept
+            assert {n.detail_display for n in told} == {f"{rep}（持有人）30 % · {dispute.challenger}（申诉人）70 %：对方成交"}
