@@ -4,6 +4,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from visits.models import Method, Reminder, ReminderKind, ReminderState, Snooze,
 pytestmark = pytest.mark.django_db
 
 BOARD = reverse("board:board")
+HTMX = {"HX-Request": "true"}
 LONG_AGO = timezone.make_aware(datetime.datetime(2024, 1, 1))
 
 
@@ -249,6 +251,79 @@ class TestActions:
             other_rep,
             "客户要求更换销售",
         )
+
+    def test_reassign_offers_everyone_but_the_holder(self, manager_client, manager, rep, other_rep):
+        held = customer(rep, "A")
+        form = manager_client.get(reverse("board:reassign", args=[held.pk]), headers=HTMX)
+        choices = [int(pk) for pk in form.context["form"].fields["to_user"].queryset.values_list("pk", flat=True)]
+        assert other_rep.pk in choices and manager.pk in choices and rep.pk not in choices
+
+    def test_reassign_refused_in_place_keeps_what_was_typed(self, manager_client, rep, other_rep):
+        held = customer(rep, "A")
+        url = reverse("board:reassign", args=[held.pk])
+        back = f"{BOARD}?owner={rep.pk}&overdue=on#card-{held.pk}"
+        response = manager_client.post(
+            url, {"to_user": rep.pk, "reason": "客户要求更换销售", "next": back}, headers=HTMX
+        )  # the holder, as the old form offered
+        page = response.content.decode()
+        assert response.status_code == 400 and "<html" not in page  # the form alone, swapped into the card
+        assert 'data-testid="transfer-form"' in page and f'hx-post="{url}"' in page
+        assert "Select a valid choice" in page and "客户要求更换销售" in page
+        assert f'data-empties="#actions-{held.pk}"' in page  # Cancel folds the form away
+        assert f'value="{BOARD}?owner={rep.pk}&amp;overdue=on#card-{held.pk}"' in page  # filters kept for after
+        held.refresh_from_db()
+        assert held.owner == rep and not OwnershipEvent.objects.filter(customer=held).exists()
+
+    def test_reassign_in_place_answers_with_the_card(self, manager_client, rep, other_rep):
+        held = customer(rep, "A", name="青岛杰航机械有限公司")
+        back = f"{BOARD}?owner={rep.pk}&overdue=on"
+        response = manager_client.post(
+            reverse("board:reassign", args=[held.pk]),
+            {"to_user": other_rep.pk, "reason": "客户要求更换销售", "next": f"{back}#card-{held.pk}"},
+            headers=HTMX,
+        )
+        assert response.status_code == 200
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == (f"#card-{held.pk}", "outerHTML")
+        page = response.content.decode()
+        assert "<html" not in page and f'id="card-{held.pk}"' in page
+        assert "“青岛杰航机械有限公司” now belongs to 李丽." in page
+        assert response.context["card"].customer.owner == other_rep
+        # the card's own links still lead back to the board as filtered, once
+        assert f"next=/board/%3Fowner%3D{rep.pk}%26overdue%3Don%23card-{held.pk}" in page
+        assert list(get_messages(response.wsgi_request)) == []  # said in the card, not on the next page
+
+    def test_reassign_without_script_is_a_page_that_returns_to_the_board(self, manager_client, rep, other_rep):
+        held = customer(rep, "A")
+        url = reverse("board:reassign", args=[held.pk])
+        back = f"{BOARD}?owner={rep.pk}&overdue=on#card-{held.pk}"
+        page = manager_client.get(url, {"next": back}).content.decode()
+        assert "<html" in page and "hx-post" not in page and "data-empties" not in page
+        assert f'href="{BOARD}?owner={rep.pk}&amp;overdue=on#card-{held.pk}"' in page  # Cancel
+        refused = manager_client.post(url, {"to_user": rep.pk, "reason": "客户要求", "next": back})
+        assert refused.status_code == 400 and "<html" in refused.content.decode()
+        done = manager_client.post(url, {"to_user": other_rep.pk, "reason": "客户要求", "next": back})
+        assert done.status_code == 302 and done["Location"] == back
+
+    def test_board_cards_link_their_actions_back_to_the_filtered_board(self, manager_client, rep):
+        held = customer(rep, "A", due=timezone.localdate() - days(2))
+        page = manager_client.get(BOARD, {"owner": rep.pk, "overdue": "on"}).content.decode()
+        link = reverse("board:reassign", args=[held.pk])
+        assert f'hx-get="{link}?next=/board/%3Fowner%3D{rep.pk}%26overdue%3Don%23card-{held.pk}"' in page
+
+    def test_grade_in_place_answers_with_the_card(self, manager_client, rep):
+        held = customer(rep, "C")
+        response = manager_client.post(
+            reverse("board:set_grade", args=[held.pk]),
+            {"grade": "A", "reason": "行业龙头", "next": BOARD},
+            headers=HTMX,
+        )
+        assert response.status_code == 200 and response["HX-Retarget"] == f"#card-{held.pk}"
+        assert "Grade set to A." in response.content.decode()
+        refused = manager_client.post(
+            reverse("board:set_grade", args=[held.pk]), {"grade": "B", "reason": " "}, headers=HTMX
+        )
+        assert refused.status_code == 400 and "<html" not in refused.content.decode()
+        assert 'data-testid="cancel"' in refused.content.decode()
 
     def test_reassign_refuses_a_rep_of_another_team(self, manager_client, rep, outsider):
         held = customer(rep, "A")
