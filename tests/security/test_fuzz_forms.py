@@ -887,6 +887,7 @@ def check_complaint_edit(r):
     fields=lambda w: {
         "to_state": h.choice("investigating", "resolved", "closed", "open"),
         "note": h.free_text("", "已联系客户"),
+        "resolution_actions": h.free_text("", "当日补发货物"),  # typed with the step that needs it
     },
 )
 def check_complaint_move(r):
@@ -896,8 +897,11 @@ def check_complaint_move(r):
         return
     complaint = fresh(r.world.complaint)
     assert complaint.state == r.last("to_state")
-    event = complaint.events.order_by("-pk").first()
-    assert (event.from_state, event.to_state, event.note) == ("open", complaint.state, r.last("note").strip())
+    step, *edit = complaint.events.order_by("-pk")[:2]
+    assert (step.from_state, step.to_state, step.note) == ("open", complaint.state, r.last("note").strip())
+    typed = r.last("resolution_actions").strip()
+    assert complaint.resolution_actions == typed
+    assert (edit[0].to_state == "open" and "resolution actions" in edit[0].note) if typed else not edit[0].from_state
     r.only(Complaint, ComplaintEvent)
 
 
