@@ -101,6 +101,7 @@ class TransferForm(forms.Form):
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Kept in the ownership history.")
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor, holder=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = owner_choices(actor)
+        # The holder is no choice: giving them what they hold only earns a refusal.
+        self.fields["to_user"].queryset = owner_choices(actor).exclude(pk=getattr(holder, "pk", None))

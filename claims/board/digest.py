@@ -28,6 +28,7 @@ DIGEST_CARDS = 10  # most overdue customers per grade in the PDF
 
 
 def digest_context(scope: Scope, today: datetime.date) -> dict:
+    """Page one: the totals, the strip and the charts; then the most overdue customers of each grade."""
     figures = team_figures(scope, today)
     return {
         "scope": scope,
@@ -35,7 +36,8 @@ def digest_context(scope: Scope, today: datetime.date) -> dict:
         "week": week_monday(today),
         "figures": figures,
         "charts": board_charts(figures),
-        "columns": board_columns(scope.customers(), today, limit=DIGEST_CARDS),
+        # A customer not yet due (or due today) is not overdue: the lists leave them out.
+        "columns": board_columns(scope.customers(), today, limit=DIGEST_CARDS, overdue_only=True),
         "board_url": settings.SITE_URL + reverse("board:board"),
     }
 

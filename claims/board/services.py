@@ -228,6 +228,11 @@ class Column:
     def hidden(self) -> int:
         return self.total - len(self.cards)
 
+    @property
+    def overdue_hidden(self) -> int:
+        """Overdue customers beyond the cards shown."""
+        return self.overdue - sum(card.is_overdue for card in self.cards)
+
 
 def column_counts(customers: QuerySet, today: datetime.date) -> dict:
     """Customers and overdue customers per grade, in one query."""
@@ -239,12 +244,17 @@ def column_counts(customers: QuerySet, today: datetime.date) -> dict:
     return {g: (counts[f"total_{g}"], counts[f"overdue_{g}"]) for g in Grade.values}
 
 
-def board_columns(customers: QuerySet, today: datetime.date, grades=None, limit=None) -> list[Column]:
-    """One column per grade (or per chosen grade), each its `limit` most overdue customers: one query each."""
+def board_columns(
+    customers: QuerySet, today: datetime.date, grades=None, limit=None, *, overdue_only=False
+) -> list[Column]:
+    """One column per grade (or per chosen grade), each its `limit` most overdue customers: one query each.
+
+    `overdue_only` leaves the customers not yet due out of the cards (not out of the counts).
+    """
     grades = grades or Grade.values
     limit = limit or COLUMN_LIMIT
     counts = column_counts(customers, today)
-    cards = overdue_first(with_card_facts(customers))
+    cards = overdue_first(with_card_facts(customers.overdue(today) if overdue_only else customers))
     return [
         Column(
             grade=grade,
@@ -384,6 +394,14 @@ class TeamFigures:
     visits_by_method: list  # (method label, count), most used first
     pool_flow: list  # per week: (monday, into the pool, claimed from it, registered)
     expected: dict  # "days_30" -> {grade: contacts owed}
+
+    @cached_property
+    def total(self) -> StripRow:
+        """The whole scope in one line: the digest's summary."""
+        total = StripRow(label=_("Total"))
+        for row in self.rows:
+            total.add(row)
+        return total
 
 
 def _flag(condition: Q) -> Case:

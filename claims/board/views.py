@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_htmx.http import reswap, retarget
 
 from accounts.permissions import manager_required
 from crm.forms import GradeOverrideForm
@@ -52,6 +53,7 @@ def board(request):
         "filter": board_filter,
         "active_filters": [name for name in board_filter.filters if any(request.GET.getlist(name))],
         "querystring": _querystring(request, "column", "page"),
+        "board_path": request.get_full_path(),
     }
     if column in Grade.values:
         cards = overdue_first(with_card_facts(customers.filter(grade=column)))
@@ -84,6 +86,11 @@ def _board_customer(request, pk):
     return get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner"), pk=pk)
 
 
+def _board_path(request):
+    """The board page (with its filters) the action was started from, without the card's anchor."""
+    return safe_next(request, default="board:board").partition("#")[0]
+
+
 def _action(request, customer, form, template, title):
     """Render a card action: the fields alone into the card for htmx, else a small page."""
     context = {
@@ -92,20 +99,33 @@ def _action(request, customer, form, template, title):
         "title": title,
         "action": request.path,
         "next": safe_next(request, default="board:board"),
+        "in_place": request.htmx,
     }
+    # A refused form answers 400 in both cases; base.html's htmx config swaps a 400 into the card like a 200.
     status = 400 if request.method == "POST" else 200
     if request.htmx:
         return render(request, f"board/partials/{template}", context, status=status)
     return render(request, "board/action.html", {**context, "fields": f"board/partials/{template}"}, status=status)
 
 
+def _done(request, customer, notice):
+    """After an action: in place, the card itself with what was done, so the board keeps its scroll; else back."""
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(safe_next(request, default="board:board"))
+    customer = with_card_facts(Customer.objects.filter(pk=customer.pk)).get()
+    context = {"card": Card(customer, timezone.localdate()), "notice": notice, "board_path": _board_path(request)}
+    response = render(request, "board/partials/card.html", context)
+    return reswap(retarget(response, f"#card-{customer.pk}"), "outerHTML")
+
+
 @manager_required
 def reassign(request, pk):
     """Give a customer to another rep from the board; the reason goes into the ownership history."""
     customer = _board_customer(request, pk)
-    form = TransferForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and transfer_from_form(request, customer, form):
-        return redirect(safe_next(request, default="board:board"))
+    form = TransferForm(request.POST or None, actor=request.user, holder=customer.owner)
+    if request.method == "POST" and (done := transfer_from_form(request, customer, form)):
+        return _done(request, customer, done)
     return _action(request, customer, form, "reassign_form.html", _("Transfer"))
 
 
@@ -120,6 +140,5 @@ def set_grade(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Grade set to %(grade)s.") % {"grade": form.cleaned_data["grade"]})
-            return redirect(safe_next(request, default="board:board"))
+            return _done(request, customer, _("Grade set to %(grade)s.") % {"grade": form.cleaned_data["grade"]})
     return _action(request, customer, form, "grade_form.html", _("Set grade"))

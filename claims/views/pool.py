@@ -82,25 +82,23 @@ def release(request, pk):
     return render(request, "claims/release.html", {"form": form, "customer": customer})
 
 
-def transfer_from_form(request, customer, form) -> bool:
-    """Apply a valid TransferForm (from the card or the board); errors land on the form."""
+def transfer_from_form(request, customer, form) -> str | None:
+    """Apply a valid TransferForm (from the card or the board): what was done, or None with errors on the form."""
     if not form.is_valid():
-        return False
+        return None
     try:
         claim_transfer(customer=customer, actor=request.user, **form.cleaned_data)
     except ValidationError as error:
         form.add_error(None, error)
-        return False
-    messages.success(
-        request, _("“%(name)s” now belongs to %(rep)s.") % {"name": customer.name, "rep": form.cleaned_data["to_user"]}
-    )
-    return True
+        return None
+    return _("“%(name)s” now belongs to %(rep)s.") % {"name": customer.name, "rep": form.cleaned_data["to_user"]}
 
 
 @manager_required
 def transfer(request, pk):
     customer = _visible_customer(request, pk)
-    form = TransferForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and transfer_from_form(request, customer, form):
+    form = TransferForm(request.POST or None, actor=request.user, holder=customer.owner)
+    if request.method == "POST" and (done := transfer_from_form(request, customer, form)):
+        messages.success(request, done)
         return redirect("crm:customer_detail", pk=customer.pk)
     return render(request, "claims/transfer.html", {"form": form, "customer": customer})

@@ -5,7 +5,7 @@ from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -14,7 +14,7 @@ from crm.dates import validate_plausible_day
 from crm.forms import owner_choices
 
 from .models import Complaint, State
-from .services import REQUIRED_FOR
+from .services import REQUIRED_FOR, STEP_FIELDS
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXTAREA = {"rows": 3}
@@ -152,3 +152,50 @@ class ComplaintEditForm(forms.ModelForm):
         complaint = super().save(commit=False)
         complaint.assignee = self.cleaned_data["assignee"]
         return complaint
+
+
+# Under a field a step still needs, which step needs it.
+STEP_FIELD_HELP = {
+    "resolution_actions": _("Needed to mark it resolved."),
+    "customer_response": _("Needed to close it: closed means the customer accepted."),
+}
+
+
+class ComplaintStepForm(forms.Form):
+    """The next step, with the fields its possible steps still need, so that one submit takes it.
+
+    Every field is optional here: complaints.services.complaint_move judges what the chosen step needs.
+    """
+
+    note = forms.CharField(
+        label=_("Note (required to reopen)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, complaint, **kwargs):
+        super().__init__(*args, **kwargs)
+        needed = {}
+        for state in complaint.allowed_states():
+            name = REQUIRED_FOR.get(state, (None,))[0]
+            if name and not getattr(complaint, name).strip():
+                needed[name] = forms.CharField(
+                    label=capfirst(Complaint._meta.get_field(name).verbose_name),
+                    required=False,
+                    widget=forms.Textarea(attrs=TEXTAREA),
+                    help_text=STEP_FIELD_HELP[name],
+                )
+        self.fields = {**needed, **self.fields}  # what the step needs first, then the note
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    @property
+    def step_fields(self) -> dict[str, str]:
+        """What was typed in the fields a step needs, for complaint_move."""
+        return {name: value for name, value in self.cleaned_data.items() if name in STEP_FIELDS}
+
+    def focus_first_error(self):
+        """Bring the first refused field into view as the page loads (also on a phone, without script)."""
+        names = [name for name in self.fields if name in self.errors] or (
+            list(self.fields)[:1] if self.non_field_errors() else []
+        )
+        for name in names[:1]:
+            self.fields[name].widget.attrs["autofocus"] = True

@@ -31,6 +31,7 @@ REQUIRED_FOR = {
         gettext_lazy("Record the customer's response before closing: closed means they accepted."),
     ),
 }
+STEP_FIELDS = {field for field, _message in REQUIRED_FOR.values()}
 
 
 def _link(complaint):
@@ -75,9 +76,43 @@ def complaint_record(*, complaint: Complaint, actor: User) -> Complaint:
     return complaint
 
 
+def _record_edit(complaint: Complaint, actor: User, changed: list[str]) -> None:
+    """An edit in the history, its fields named in each reader's language."""
+    ComplaintEvent.objects.create(
+        complaint=complaint, from_state=complaint.state, to_state=complaint.state, actor=actor,
+        reason_code=reasons.COMPLAINT_EDITED, reason_params={"fields": list(changed)},
+    )  # fmt: skip
+
+
+def _fill_step_fields(complaint: Complaint, actor: User, typed: dict[str, str]) -> None:
+    """Write what a step needs, typed with the step (the resolution actions, the customer's response): an edit."""
+    if unknown := set(typed) - STEP_FIELDS:
+        raise ValueError(f"not a field a step needs: {sorted(unknown)}")
+    changed = []
+    for name, value in typed.items():
+        value = value.strip()
+        try:
+            ProhibitNullCharactersValidator()(value)  # straight from the request; PostgreSQL refuses NUL
+            value = Complaint._meta.get_field(name).clean(value, complaint)
+        except ValidationError as error:
+            raise ValidationError({name: error.messages}) from error
+        if value and value != getattr(complaint, name):
+            setattr(complaint, name, value)
+            changed.append(name)
+    if changed:
+        complaint.save(update_fields=changed)
+        _record_edit(complaint, actor, changed)
+
+
 @transaction.atomic
-def complaint_move(*, complaint: Complaint, actor: User, to_state: str, note: str = "") -> Complaint:
-    """One step of open → investigating → resolved → closed (or back to open), if its conditions hold."""
+def complaint_move(
+    *, complaint: Complaint, actor: User, to_state: str, note: str = "", fields: dict[str, str] | None = None
+) -> Complaint:
+    """One step of open → investigating → resolved → closed (or back to open), if its conditions hold.
+
+    `fields` carries what a step needs when it is typed with the step (see REQUIRED_FOR); it is saved as an
+    edit before the step, and like the step only if the step is taken.
+    """
     complaint = lock(Complaint, complaint.pk)
     if not may_handle(actor, complaint):
         raise PermissionDenied
@@ -86,6 +121,7 @@ def complaint_move(*, complaint: Complaint, actor: User, to_state: str, note: st
             _("A complaint that is %(now)s cannot be moved to %(to)s.")
             % {"now": complaint.get_state_display(), "to": State(to_state).label if to_state in State.values else "?"}
         )
+    _fill_step_fields(complaint, actor, fields or {})
     required = REQUIRED_FOR.get(to_state)
     if required and not getattr(complaint, required[0]).strip():
         raise ValidationError({required[0]: required[1]})
@@ -123,10 +159,7 @@ def complaint_update(*, complaint: Complaint, actor: User, changed: list[str]) -
         fields.append("respond_by")
     complaint.state = current.state  # a step someone took meanwhile stands
     complaint.save(update_fields=fields)
-    ComplaintEvent.objects.create(
-        complaint=complaint, from_state=current.state, to_state=current.state, actor=actor,
-        reason_code=reasons.COMPLAINT_EDITED, reason_params={"fields": list(changed)},
-    )  # fmt: skip
+    _record_edit(complaint, actor, changed)
     if "assignee" in changed and complaint.assignee_id != actor.pk:
         notify([complaint.assignee], kind=NotificationKind.COMPLAINT_ASSIGNED, customer=complaint.customer,
                link=_link(complaint))  # fmt: skip

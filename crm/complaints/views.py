@@ -16,7 +16,7 @@ from crm.models import Customer
 from crm.pdf import render_pdf
 
 from .filters import ComplaintFilter
-from .forms import ComplaintEditForm, ComplaintForm
+from .forms import ComplaintEditForm, ComplaintForm, ComplaintStepForm
 from .models import Category, Complaint, State
 from .services import complaint_move, complaint_record, complaint_update, may_handle
 
@@ -95,7 +95,7 @@ def complaint_list(request):
     )
 
 
-def _detail_context(request, complaint, note=""):
+def _detail_context(request, complaint, step_form=None):
     can_handle = may_handle(request.user, complaint)
     return {
         "complaint": complaint,
@@ -104,7 +104,7 @@ def _detail_context(request, complaint, note=""):
         "overdue": complaint.is_overdue(),
         "can_handle": can_handle,
         "moves": [(state, MOVE_LABELS[state]) for state in complaint.allowed_states()] if can_handle else [],
-        "note": note,
+        "step_form": step_form or ComplaintStepForm(complaint=complaint),
     }
 
 
@@ -115,19 +115,23 @@ def complaint_detail(request, pk):
 
 @require_POST
 def complaint_move_view(request, pk):
+    """Take a step; the fields it still needs are typed in the same form, and all of it stays on a refusal."""
     complaint = _visible_complaint(request, pk)
-    note = request.POST.get("note", "")
-    try:
-        complaint = complaint_move(
-            complaint=complaint, actor=request.user, to_state=request.POST.get("to_state", ""), note=note
-        )
-    except ValidationError as error:
-        # Shown on the page itself, so the note typed is still there.
-        messages.error(request, _refusal_text(error))
-        context = _detail_context(request, complaint, note=note)
-        return render(request, "complaints/complaint_detail.html", context, status=400)
-    messages.success(request, _("The complaint is now “%(state)s”.") % {"state": complaint.get_state_display()})
-    return redirect("complaints:detail", pk=complaint.pk)
+    form = ComplaintStepForm(request.POST, complaint=complaint)
+    if form.is_valid():
+        try:
+            complaint = complaint_move(
+                complaint=complaint, actor=request.user, to_state=request.POST.get("to_state", ""),
+                note=form.cleaned_data["note"], fields=form.step_fields,
+            )  # fmt: skip
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            state = complaint.get_state_display()
+            messages.success(request, _("The complaint is now “%(state)s”.") % {"state": state})
+            return redirect("complaints:detail", pk=complaint.pk)
+    form.focus_first_error()
+    return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint, form), status=400)
 
 
 def complaint_edit(request, pk):

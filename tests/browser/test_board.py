@@ -98,12 +98,14 @@ def test_manager_filters_overdue_a_customers_of_one_rep_and_reassigns_one(new_pa
     form.locator("select[name=to_user]").select_option(str(colleague.pk))
     form.locator("textarea[name=reason]").fill("客户要求更换为李丽跟进")
     screenshot(page, "board-zh-transfer-form")
-    form.get_by_role("button").click()
+    filtered = page.url
+    form.get_by_role("button", name="转移").click()
 
-    page.wait_for_url("**/board/?*overdue=on*")
-    assert "现归" in page.locator(".alert-success").inner_text()  # “…”现归 李丽 负责。
-    assert page.get_by_test_id(f"card-{customer.pk}").count() == 0  # no longer this rep's
-    assert page.get_by_test_id("column-A").locator("article").count() == 1
+    notice = page.get_by_test_id(f"card-{customer.pk}").get_by_test_id("notice")
+    notice.wait_for()
+    assert "现归" in notice.inner_text()  # “…”现归 李丽 负责。, said in the card itself
+    assert page.url == filtered  # no reload: the board keeps its filters
+    assert page.get_by_test_id(f"card-{customer.pk}").get_by_test_id("owner").inner_text() == "李丽"
     screenshot(page, "board-zh-after-transfer")
     event = OwnershipEvent.objects.get(customer=customer, kind=EventKind.TRANSFERRED)
     assert (event.actor, event.from_user, event.to_user, event.reason) == (
@@ -124,3 +126,45 @@ def test_board_stacks_on_a_phone(new_page, login, manager, board_data):
     columns = [page.get_by_test_id(f"column-{grade}").bounding_box() for grade in "ABC"]
     assert columns[0]["y"] < columns[1]["y"] < columns[2]["y"]  # one under the other
     screenshot(page, "board-zh-phone")
+
+
+def test_reassign_in_place_on_a_phone_shows_its_error_in_the_card(new_page, login, manager, rep, board_data):
+    colleague = board_data
+    customer = Customer.objects.get(name="淄博鑫源模具有限公司")  # the B column, below the A one
+    page = new_page(viewport=PHONE, language="zh-hans")
+    login(page, manager, "zh-hans")
+    page.goto(f"/board/?owner={rep.pk}")
+    card = page.get_by_test_id(f"card-{customer.pk}")
+    card.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    card.get_by_test_id(f"transfer-{customer.pk}").click()
+
+    form = card.get_by_test_id("transfer-form")
+    form.wait_for()
+    offered = form.locator("select[name=to_user] option").all_inner_texts()
+    assert "李丽" in offered and "王建国" not in offered  # the holder is no choice
+    form.locator("select[name=to_user]").select_option(str(colleague.pk))
+    form.get_by_role("button", name="转移").click()  # without a reason
+    error = card.locator(".invalid-feedback")
+    error.wait_for()
+    assert error.is_visible() and card.locator("select[name=to_user]").input_value() == str(colleague.pk)
+    assert page.url.endswith(f"/board/?owner={rep.pk}") and page.evaluate("window.scrollY") == scrolled
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    card.screenshot(path=ARTIFACTS / "board-zh-phone-reassign-error.png")
+
+    card.get_by_test_id("cancel").click()  # folds the form away, still in place
+    assert card.get_by_test_id("transfer-form").count() == 0
+    assert page.url.endswith(f"/board/?owner={rep.pk}") and page.evaluate("window.scrollY") == scrolled
+    assert not OwnershipEvent.objects.filter(customer=customer, kind=EventKind.TRANSFERRED).exists()
+
+    card.get_by_test_id(f"transfer-{customer.pk}").click()
+    form.locator("select[name=to_user]").select_option(str(colleague.pk))
+    form.locator("textarea[name=reason]").fill("客户要求更换销售")
+    form.get_by_role("button", name="转移").click()
+    card.get_by_test_id("notice").wait_for()
+    assert card.get_by_test_id("owner").inner_text() == "李丽"
+    assert page.url.endswith(f"/board/?owner={rep.pk}") and page.evaluate("window.scrollY") == scrolled
+    card.screenshot(path=ARTIFACTS / "board-zh-phone-reassign-done.png")
+    screenshot(page, "board-zh-phone-reassign-done-page")

@@ -1,9 +1,11 @@
 import datetime
 import io
+import re
 from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +26,7 @@ from visits.models import Method, Reminder, ReminderKind, ReminderState, Snooze,
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BOARD = reverse("board:board")
+HTMX = {"HX-Request": "true"}
 LONG_AGO = timezone.make_aware(datetime.datetime(2024, 1, 1))
 
 
@@ -141,6 +144,14 @@ class TestColumns:
         page = response.content.decode()
         assert "2 days overdue" in page and "2 open complaints" in page and "protected 45 more days" in page
 
+    def test_column_titles_name_the_grade_once(self, manager_client, rep):
+        customer(rep, "A")
+        manager_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        for params in ({}, {"column": "A"}):  # the board, and the column shown in full
+            page = manager_client.get(BOARD, params).content.decode()
+            title = re.search(r'data-testid="column-A">.*?<h2[^>]*>(.*?)</h2>', page, re.DOTALL).group(1)
+            assert re.sub("<[^>]+>", "", title).strip() == "A：重点客户"  # not "A A：重点客户"
+
     def test_a_past_next_step_without_a_reminder_is_not_open(self, manager_client, rep):
         today = timezone.localdate()
         held = customer(rep, "B", due=today)
@@ -249,6 +260,79 @@ class TestActions:
             other_rep,
             "客户要求更换销售",
         )
+
+    def test_reassign_offers_everyone_but_the_holder(self, manager_client, manager, rep, other_rep):
+        held = customer(rep, "A")
+        form = manager_client.get(reverse("board:reassign", args=[held.pk]), headers=HTMX)
+        choices = [int(pk) for pk in form.context["form"].fields["to_user"].queryset.values_list("pk", flat=True)]
+        assert other_rep.pk in choices and manager.pk in choices and rep.pk not in choices
+
+    def test_reassign_refused_in_place_keeps_what_was_typed(self, manager_client, rep, other_rep):
+        held = customer(rep, "A")
+        url = reverse("board:reassign", args=[held.pk])
+        back = f"{BOARD}?owner={rep.pk}&overdue=on#card-{held.pk}"
+        response = manager_client.post(
+            url, {"to_user": rep.pk, "reason": "客户要求更换销售", "next": back}, headers=HTMX
+        )  # the holder, as the old form offered
+        page = response.content.decode()
+        assert response.status_code == 400 and "<html" not in page  # the form alone, swapped into the card
+        assert 'data-testid="transfer-form"' in page and f'hx-post="{url}"' in page
+        assert "Select a valid choice" in page and "客户要求更换销售" in page
+        assert f'data-empties="#actions-{held.pk}"' in page  # Cancel folds the form away
+        assert f'value="{BOARD}?owner={rep.pk}&amp;overdue=on#card-{held.pk}"' in page  # filters kept for after
+        held.refresh_from_db()
+        assert held.owner == rep and not OwnershipEvent.objects.filter(customer=held).exists()
+
+    def test_reassign_in_place_answers_with_the_card(self, manager_client, rep, other_rep):
+        held = customer(rep, "A", name="青岛杰航机械有限公司")
+        back = f"{BOARD}?owner={rep.pk}&overdue=on"
+        response = manager_client.post(
+            reverse("board:reassign", args=[held.pk]),
+            {"to_user": other_rep.pk, "reason": "客户要求更换销售", "next": f"{back}#card-{held.pk}"},
+            headers=HTMX,
+        )
+        assert response.status_code == 200
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == (f"#card-{held.pk}", "outerHTML")
+        page = response.content.decode()
+        assert "<html" not in page and f'id="card-{held.pk}"' in page
+        assert "“青岛杰航机械有限公司” now belongs to 李丽." in page
+        assert response.context["card"].customer.owner == other_rep
+        # the card's own links still lead back to the board as filtered, once
+        assert f"next=/board/%3Fowner%3D{rep.pk}%26overdue%3Don%23card-{held.pk}" in page
+        assert list(get_messages(response.wsgi_request)) == []  # said in the card, not on the next page
+
+    def test_reassign_without_script_is_a_page_that_returns_to_the_board(self, manager_client, rep, other_rep):
+        held = customer(rep, "A")
+        url = reverse("board:reassign", args=[held.pk])
+        back = f"{BOARD}?owner={rep.pk}&overdue=on#card-{held.pk}"
+        page = manager_client.get(url, {"next": back}).content.decode()
+        assert "<html" in page and "hx-post" not in page and "data-empties" not in page
+        assert f'href="{BOARD}?owner={rep.pk}&amp;overdue=on#card-{held.pk}"' in page  # Cancel
+        refused = manager_client.post(url, {"to_user": rep.pk, "reason": "客户要求", "next": back})
+        assert refused.status_code == 400 and "<html" in refused.content.decode()
+        done = manager_client.post(url, {"to_user": other_rep.pk, "reason": "客户要求", "next": back})
+        assert done.status_code == 302 and done["Location"] == back
+
+    def test_board_cards_link_their_actions_back_to_the_filtered_board(self, manager_client, rep):
+        held = customer(rep, "A", due=timezone.localdate() - days(2))
+        page = manager_client.get(BOARD, {"owner": rep.pk, "overdue": "on"}).content.decode()
+        link = reverse("board:reassign", args=[held.pk])
+        assert f'hx-get="{link}?next=/board/%3Fowner%3D{rep.pk}%26overdue%3Don%23card-{held.pk}"' in page
+
+    def test_grade_in_place_answers_with_the_card(self, manager_client, rep):
+        held = customer(rep, "C")
+        response = manager_client.post(
+            reverse("board:set_grade", args=[held.pk]),
+            {"grade": "A", "reason": "行业龙头", "next": BOARD},
+            headers=HTMX,
+        )
+        assert response.status_code == 200 and response["HX-Retarget"] == f"#card-{held.pk}"
+        assert "Grade set to A." in response.content.decode()
+        refused = manager_client.post(
+            reverse("board:set_grade", args=[held.pk]), {"grade": "B", "reason": " "}, headers=HTMX
+        )
+        assert refused.status_code == 400 and "<html" not in refused.content.decode()
+        assert 'data-testid="cancel"' in refused.content.decode()
 
     def test_reassign_refuses_a_rep_of_another_team(self, manager_client, rep, outsider):
         held = customer(rep, "A")
@@ -418,9 +502,13 @@ class TestStripAndCharts:
         assert "A 4 / 12, B 2 / 6, C 1 / 3." in text
 
 
+def pdf_pages(content):
+    """Each page's text, without white space (pypdf spaces Chinese text unevenly)."""
+    return ["".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages]
+
+
 def pdf_text(content):
-    pages = PdfReader(io.BytesIO(content)).pages
-    return "".join("".join(page.extract_text().split()) for page in pages)
+    return "".join(pdf_pages(content))
 
 
 class TestDigest:
@@ -434,6 +522,7 @@ class TestDigest:
 
     def test_weekly_digest_once_per_person_and_week(self, manager, admin_user, rep, team_data, outsider):
         monday = datetime.date(2025, 3, 31)
+        Customer.objects.filter(pk=team_data.pk).update(next_follow_up_on=monday - days(3))  # overdue that day
         assert send_weekly_digests(monday) == 3  # our manager, the other team's manager, the admin
         assert send_weekly_digests(monday) == 0
         assert send_weekly_digests(monday + days(2)) == 0  # same ISO week
@@ -465,6 +554,7 @@ class TestDigest:
         assert "青岛杰航精密机械有限公司" in text and "王建国" in text
         for label in ("负责人", "上次联系", "下一步", "已逾期", "上门拜访"):  # Owner, Last contact, Next step, ...
             assert label in text, label
+        assert "A：重点客户" in text and "AA：重点客户" not in text  # the grade's letter once
         assert "早上好" in mail.outbox[0].body
 
     def test_board_digest_pdf_downloads_in_chinese(self, manager_client, team_data):
@@ -473,6 +563,41 @@ class TestDigest:
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         text = pdf_text(response.content)
         assert "青岛杰航精密机械有限公司" in text and "王建国" in text and "负责人" in text and "上门拜访" in text
+
+    def test_digest_lists_only_the_overdue(self, manager_client, rep):
+        today = timezone.localdate()
+        customer(rep, "A", due=today - days(3), name="逾期三天机械有限公司")
+        customer(rep, "A", due=today, name="今天到期机械有限公司")
+        customer(rep, "A", due=today + days(2), name="两天后到期机械有限公司")
+        customer(rep, "B", due=today + days(1), name="明天到期机械有限公司")
+        pages = pdf_pages(manager_client.get(reverse("board:digest_pdf")).content)
+        lists = "".join(pages)[("".join(pages)).index("Mostoverduecustomers") :]
+        assert "逾期三天机械有限公司" in lists
+        for name in ("今天到期机械有限公司", "两天后到期机械有限公司", "明天到期机械有限公司"):
+            assert name not in lists, name  # not yet due is not overdue
+        assert "A:keyaccount·3customers·Overdue1" in lists  # the counts still count every customer
+        assert "B:developing·1customer·Overdue0CustomerOwnerDaysoverdueLastcontactNextstepNotesNothingoverdue." in lists
+        assert "-1" not in lists and "-2" not in lists
+
+    def test_digest_says_how_many_overdue_it_leaves_out(self, manager_client, rep, monkeypatch):
+        monkeypatch.setattr("claims.board.digest.DIGEST_CARDS", 2)
+        for n in range(1, 5):
+            customer(rep, "C", due=timezone.localdate() - days(n))
+        text = "".join(pdf_pages(manager_client.get(reverse("board:digest_pdf")).content))
+        assert "and2moreoverduecustomers:seetheboard" in text
+
+    def test_digest_first_page_is_the_summary(self, manager_client, team, rep):
+        """Page one: the totals, the strip with its total line and the charts as far as they fit; then the lists."""
+        reps = [rep, *UserFactory.create_batch(4, team=team)]
+        populate(reps, 3, timezone.localdate())
+        pages = pdf_pages(manager_client.get(reverse("board:digest_pdf")).content)
+        first = pages[0]
+        assert first.index("A:keyaccount5") < first.index("Compliance30days50%5/10") < first.index("Visitsthisweek")
+        assert all(str(person).replace(" ", "") in first for person in reps)
+        assert "Total555050%0%" in first  # held A, B, C, overdue, compliance in 30 and 90 days
+        assert "Follow-upcompliancebyweek" in first and "Overduecustomersbygrade" in first
+        text = "".join(pages)
+        assert text.index("Pool:inandoutperweek") < text.index("Mostoverduecustomers")
 
     def test_task_sends_and_records_its_run(self, manager, team_data):
         assert weekly_digest_task.delay().get() == 1

@@ -515,4 +515,5 @@ class TestSplitByPersonAndSide:
         told = Notification.objects.filter(kind=NotificationKind.DISPUTE_DECIDED)
         assert {notification.detail_display for notification in told} == {f"{split}: 对方成交"}
         with translation.override("zh-hans"):  # worded for the reader, names and shares kept
-            assert {n.detail_display for n in told} == {f"{rep}（持有人）30 % · {dispute.challenger}（申诉人）70 %：对方成交"}
+            worded = {n.detail_display for n in told}
+        assert worded == {f"{rep}（持有人）30 % · {dispute.challenger}（申诉人）70 %：对方成交"}

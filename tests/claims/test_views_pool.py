@@ -162,6 +162,8 @@ class TestTransfer:
             reverse("claims:transfer", args=[registered.pk]), {"to_user": rep.pk, "reason": "x"}
         )
         assert response.status_code == 200 and "to_user" in response.context["form"].errors
+        offered = manager_client.get(reverse("claims:transfer", args=[registered.pk])).context["form"]
+        assert rep not in offered.fields["to_user"].queryset  # the holder is not offered in the first place
 
 
 class TestCard:

@@ -109,6 +109,49 @@ class TestWorkflow:
         assert complaint.state == State.OPEN and complaint.responded_at is None
         assert complaint.respond_by > timezone.now() + datetime.timedelta(hours=71)
 
+    def test_what_a_step_needs_is_typed_with_it_and_kept_as_an_edit(self, rep, manager, own):
+        complaint = record(rep, own)
+        complaint = complaint_move(
+            complaint=complaint, actor=rep, to_state="resolved", note="已补发",
+            fields={"resolution_actions": "  今天顺丰补发，承担运费  "},
+        )  # fmt: skip
+        complaint = complaint_move(
+            complaint=complaint, actor=manager, to_state="closed", fields={"customer_response": "客户接受"}
+        )
+        complaint.refresh_from_db()
+        assert (complaint.state, complaint.resolution_actions, complaint.customer_response) == (
+            State.CLOSED, "今天顺丰补发，承担运费", "客户接受",
+        )  # fmt: skip
+        steps = [(e.from_state, e.to_state, e.actor_id, e.note_display) for e in complaint.events.order_by("pk")]
+        assert steps == [
+            ("", "open", rep.pk, ""),
+            ("open", "open", rep.pk, "Edited: resolution actions"),
+            ("open", "resolved", rep.pk, "已补发"),
+            ("resolved", "resolved", manager.pk, "Edited: customer's response"),
+            ("resolved", "closed", manager.pk, ""),
+        ]
+
+    def test_the_step_still_judges_what_was_typed_and_a_refusal_writes_none_of_it(self, rep, own):
+        complaint = record(rep, own)
+        with pytest.raises(ValidationError, match="what was done") as refused:
+            complaint_move(complaint=complaint, actor=rep, to_state="resolved", fields={"resolution_actions": "  "})
+        assert set(refused.value.error_dict) == {"resolution_actions"}
+        with pytest.raises(ValidationError) as refused:
+            complaint_move(
+                complaint=complaint, actor=rep, to_state="resolved", fields={"resolution_actions": "补发\x00"}
+            )
+        assert set(refused.value.error_dict) == {"resolution_actions"}  # PostgreSQL would refuse the NUL
+        complaint = complaint_move(
+            complaint=complaint, actor=rep, to_state="resolved", fields={"resolution_actions": "补发"}
+        )
+        with pytest.raises(ValidationError, match="reopened"):  # the response typed, but no reason to reopen
+            complaint_move(complaint=complaint, actor=rep, to_state="open", fields={"customer_response": "客户接受"})
+        complaint.refresh_from_db()
+        assert complaint.state == State.RESOLVED and complaint.customer_response == ""
+        assert complaint.events.count() == 3  # recorded, the edit, resolved
+        with pytest.raises(ValueError, match="not a field a step needs"):
+            complaint_move(complaint=complaint, actor=rep, to_state="closed", fields={"state": "closed"})
+
     def test_only_those_who_handle_it_move_it(self, rep, own):
         complaint = record(rep, own)
         stranger = UserFactory(team=TeamFactory())

@@ -168,18 +168,18 @@ class TestMove:
         assert "The complaint is now “Investigating”." in content(manager_client.get(response["Location"]))
 
     @pytest.mark.parametrize(
-        ("prepare", "to_state", "message"),
+        ("prepare", "to_state", "message", "field"),
         [
-            ([], "resolved", "Write what was done for the customer before marking it resolved."),
-            ([], "closed", "A complaint that is Open cannot be moved to Closed."),
-            ([], "bogus", "A complaint that is Open cannot be moved to ?."),
-            (["resolved"], "closed", "Record the customer&#x27;s response before closing"),
-            (["resolved"], "open", "Say why the complaint is reopened."),
-            (["resolved"], "investigating", "A complaint that is Resolved cannot be moved to Investigating."),
+            ([], "resolved", "Write what was done for the customer before marking it resolved.", "resolution_actions"),
+            ([], "closed", "A complaint that is Open cannot be moved to Closed.", None),
+            ([], "bogus", "A complaint that is Open cannot be moved to ?.", None),
+            (["resolved"], "closed", "Record the customer&#x27;s response before closing", "customer_response"),
+            (["resolved"], "open", "Say why the complaint is reopened.", "note"),
+            (["resolved"], "investigating", "A complaint that is Resolved cannot be moved to Investigating.", None),
         ],
     )
     def test_refusals_are_shown_and_change_nothing(
-        self, manager_client, manager, complaint, prepare, to_state, message
+        self, manager_client, manager, complaint, prepare, to_state, message, field
     ):
         if prepare:
             Complaint.objects.filter(pk=complaint.pk).update(resolution_actions="补发")
@@ -188,11 +188,55 @@ class TestMove:
         response = self.post(manager_client, complaint, to_state, note="  " if to_state == "open" else "客户来电")
         assert response.status_code == 400
         page = content(response)
-        assert message in page and "alert-danger" in page
+        assert message in page
+        form = response.context["step_form"]
+        if field:  # under the field to fill in, which the page brings into view
+            assert message.replace("&#x27;", "'") in form.errors[field][0]
+            assert form.fields[field].widget.attrs.get("autofocus")
+        else:
+            assert "alert-danger" in page
         assert Complaint.objects.get(pk=complaint.pk).state == complaint.state
         assert complaint.events.count() == events_before
         if to_state != "open":
             assert "客户来电" in page  # the note typed is still in the box
+
+    def test_the_step_form_asks_for_what_each_step_still_needs(self, manager_client, manager, complaint):
+        page = content(manager_client.get(detail(complaint)))
+        assert 'name="resolution_actions"' in page and "Needed to mark it resolved." in page
+        assert 'name="customer_response"' not in page  # closing is not a step from "open"
+        complaint = move(complaint, manager, "investigating")
+        Complaint.objects.filter(pk=complaint.pk).update(resolution_actions="补发")
+        complaint = move(complaint, manager, "resolved")
+        page = content(manager_client.get(detail(complaint)))
+        assert 'name="customer_response"' in page and 'name="resolution_actions"' not in page
+        Complaint.objects.filter(pk=complaint.pk).update(customer_response="接受")
+        page = content(manager_client.get(detail(complaint)))
+        assert 'name="customer_response"' not in page  # filled in on the edit page: nothing left to ask
+
+    def test_resolve_and_close_in_one_submit_each(self, manager_client, complaint):
+        url = reverse("complaints:move", args=[complaint.pk])
+        data = {"to_state": "resolved", "note": "客户来电", "resolution_actions": "当日补发货物，运费由我方承担"}
+        assert manager_client.post(url, data).status_code == 302
+        response = manager_client.post(url, {"to_state": "closed", "customer_response": "客户接受处理方案"})
+        assert response.status_code == 302
+        complaint.refresh_from_db()
+        assert complaint.state == State.CLOSED
+        assert (complaint.resolution_actions, complaint.customer_response) == (
+            "当日补发货物，运费由我方承担", "客户接受处理方案",
+        )  # fmt: skip
+        page = content(manager_client.get(detail(complaint)))
+        assert page.count('data-testid="event"') == 5  # recorded, two edits, two steps
+
+    def test_a_refused_step_keeps_everything_typed(self, manager_client, manager, complaint):
+        Complaint.objects.filter(pk=complaint.pk).update(resolution_actions="补发")
+        complaint = move(complaint, manager, "resolved")
+        url = reverse("complaints:move", args=[complaint.pk])
+        response = manager_client.post(url, {"to_state": "open", "note": " ", "customer_response": "客户仍不满意"})
+        assert response.status_code == 400
+        page = content(response)
+        assert "Say why the complaint is reopened." in page and "客户仍不满意</textarea>" in page
+        complaint.refresh_from_db()
+        assert complaint.state == State.RESOLVED and complaint.customer_response == ""
 
     def test_only_those_who_may_handle_it_move_it(self, client, rep, complaint):
         pooled = CustomerFactory(owner=None)

@@ -491,8 +491,13 @@ def grade_form(w, data):
     return FollowSuggestionForm(data) if data.get("follow_suggestion") else GradeOverrideForm(data)
 
 
+def board_card_answered(r):
+    """An action done in place on the board answers with the customer's refreshed card."""
+    return r.status == 200 and r.response.get("HX-Retarget") == f"#card-{r.world.customer.pk}"
+
+
 def check_grade(r, *, failed_status):
-    if not r.redirected:
+    if not (r.redirected or board_card_answered(r)):
         assert r.status == failed_status
         r.no_write()
         return
@@ -892,6 +897,7 @@ def check_complaint_edit(r):
     fields=lambda w: {
         "to_state": h.choice("investigating", "resolved", "closed", "open"),
         "note": h.free_text("", "已联系客户"),
+        "resolution_actions": h.free_text("", "当日补发货物"),  # typed with the step that needs it
     },
 )
 def check_complaint_move(r):
@@ -901,8 +907,11 @@ def check_complaint_move(r):
         return
     complaint = fresh(r.world.complaint)
     assert complaint.state == r.last("to_state")
-    event = complaint.events.order_by("-pk").first()
-    assert (event.from_state, event.to_state, event.note) == ("open", complaint.state, r.last("note").strip())
+    step, *edit = complaint.events.order_by("-pk")[:2]
+    assert (step.from_state, step.to_state, step.note) == ("open", complaint.state, r.last("note").strip())
+    typed = r.last("resolution_actions").strip()
+    assert complaint.resolution_actions == typed
+    assert (edit[0].to_state == "open" and "resolution actions" in edit[0].note) if typed else not edit[0].from_state
     r.only(Complaint, ComplaintEvent)
 
 
@@ -1007,7 +1016,7 @@ def transfer_fields(w):
 
 
 def check_transfer(r, failed_status):
-    if not r.redirected:
+    if not (r.redirected or board_card_answered(r)):
         assert r.status == failed_status
         r.no_write()
         return
@@ -1023,7 +1032,7 @@ def check_transfer(r, failed_status):
     own=lambda w: [w.customer.pk],
     foreign=customer_or_foreign,
     fields=transfer_fields,
-    form=lambda w, data: TransferForm(data, actor=w.manager),
+    form=lambda w, data: TransferForm(data, actor=w.manager, holder=w.customer.owner),
 )
 def check_card_transfer(r):
     check_transfer(r, 200)
@@ -1036,7 +1045,7 @@ def check_card_transfer(r):
     own=lambda w: [w.customer.pk],
     foreign=customer_or_foreign,
     fields=transfer_fields,
-    form=lambda w, data: TransferForm(data, actor=w.manager),
+    form=lambda w, data: TransferForm(data, actor=w.manager, holder=w.customer.owner),
     htmx=True,
 )
 def check_board_reassign(r):
