@@ -196,6 +196,7 @@ def _check_rows(job: ImportJob, token, deadline) -> bool:
         job.move_to(ImportState.CHECKED)
         job.count_rows()
         job.blank_rows = blank
+        job.attempts = 0
         job.content = b""  # every cell is in the rows now
         job.checked_at = timezone.now()
         job.save()

@@ -13,15 +13,21 @@ import tracemalloc
 import zipfile
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory, override_settings
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, ClientHandler, encode_multipart
 from django.urls import reverse
 
+from crm.celery import app as celery_app
 from crm.imports import parsing, services, tasks
 from crm.imports.models import ImportJob, ImportState
 from crm.models import Customer
-from tests.crm.test_imports import confirm, csv_file, upload
+from tests.crm.test_celery_worker import database_url
+from tests.crm.test_imports import confirm, csv_file, upload, worker_log
+from tests.failures.conftest import celery_on_private_redis, private_redis  # noqa: F401 - fixtures
+from tests.failures.servers import kill_worker, start_worker, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +261,110 @@ class TestLimits:
         assert services.runs_in_background(job)
         assert job.total_rows == 101  # the eager worker checked it
         assert ImportJob.objects.filter(pk=job.pk, estimated_rows__gte=80, estimated_rows__lte=120).exists()
+
+
+class TestTimeLimits:
+    """Import jobs end: a task past its soft time limit is interrupted, and a job that failed never starts again."""
+
+    def test_import_tasks_have_a_soft_time_limit_and_a_queue_of_their_own(self):
+        for task in (tasks.import_check_task, tasks.import_run_task):
+            assert task.soft_time_limit == settings.IMPORT_SOFT_TIME_LIMIT < task.time_limit
+            assert celery_app.amqp.router.route({}, task.name)["queue"].name == "imports"
+        assert celery_app.amqp.router.route({}, "visits.tasks.followup_sweep_task")["queue"].name == "celery"
+        # A worker started without -Q consumes both: the development setup needs no second worker.
+        assert {queue.name for queue in celery_app.conf.task_queues} == {"celery", "imports"}
+
+    def test_a_check_past_its_soft_time_limit_fails_keeps_the_file_and_never_starts_again(
+        self, manager_client, manager, monkeypatch
+    ):
+        content = "Company name,Phones\n青岛甲有限公司,0532-81111111\n".encode()
+        job = ImportJob.objects.create(
+            created_by=manager, file_name="slow.csv", file_format="csv", content=content, language="en"
+        )
+
+        def interrupted(*args):
+            raise SoftTimeLimitExceeded
+
+        monkeypatch.setattr(services, "_check_rows", interrupted)
+        assert tasks.import_check_task(job.pk) is True  # handled: the message is acknowledged, not retried
+        job.refresh_from_db()
+        assert job.state == ImportState.FAILED
+        assert job.error.startswith("The check of this file took longer than 300 seconds and was stopped.")
+        page = manager_client.get(reverse("crm:import_job", args=[job.pk])).content.decode()
+        assert job.error in page and 'data-testid="uploaded-file"' in page
+        download = manager_client.get(reverse("crm:import_file", args=[job.pk]))
+        assert download.content == content and download["Content-Disposition"].startswith("attachment")
+
+        # The broker hands the message back (its worker was stopped): the job stays failed, nothing is read.
+        monkeypatch.undo()
+        tasks.import_check_task(job.pk)
+        job.refresh_from_db()
+        assert job.state == ImportState.FAILED and not job.rows.exists()
+
+    def test_a_check_whose_worker_keeps_dying_fails_instead_of_starting_again(self, manager):
+        content = "Company name,Phones\n青岛甲有限公司,0532-81111111\n".encode()
+        job = ImportJob.objects.create(
+            created_by=manager, file_name="a.csv", file_format="csv", content=content, language="en",
+            state=ImportState.CHECKING, attempts=settings.IMPORT_MAX_ATTEMPTS,
+        )  # fmt: skip
+        tasks.import_check_task(job.pk)
+        job.refresh_from_db()
+        assert job.state == ImportState.FAILED and "stopped 3 times" in job.error
+
+        # Attempts count only runs that got nowhere: one that stores rows starts the count again.
+        other = ImportJob.objects.create(
+            created_by=manager, file_name="b.csv", file_format="csv", content=content, language="en",
+            state=ImportState.CHECKING, attempts=settings.IMPORT_MAX_ATTEMPTS - 1,
+        )  # fmt: skip
+        tasks.import_check_task(other.pk)
+        other.refresh_from_db()
+        assert (other.state, other.valid_rows, other.attempts) == (ImportState.CHECKED, 1, 0)
+
+    def test_an_import_stuck_on_a_row_rejects_that_row_and_carries_on(self, manager_client, monkeypatch):
+        monkeypatch.setattr(services, "INLINE_MAX_ROWS", 1)
+        rows = [["Company name", "Phones"]] + [[f"青岛第{n}号有限公司", f"0532-8{n:07d}"] for n in range(3)]
+        job = upload(manager_client, csv_file(rows))
+        register = services._register_row
+
+        def stuck_on_the_first(job, row, *args):
+            if row.number == 2:
+                raise SoftTimeLimitExceeded
+            return register(job, row, *args)
+
+        monkeypatch.setattr(services, "_register_row", stuck_on_the_first)
+        job = confirm(manager_client, job)
+        assert (job.state, job.imported_rows, job.rejected_rows) == (ImportState.DONE, 2, 1)
+        assert job.rows.get(number=2).errors == [["", "Importing this row took longer than 300 seconds."]]
+
+    @pytest.mark.postgres
+    @pytest.mark.redis
+    @pytest.mark.django_db(transaction=True)
+    def test_a_real_worker_interrupts_a_long_check_then_imports_the_next_file(
+        self,
+        celery_on_private_redis,  # noqa: F811 - the fixture imported above
+        tmp_path,
+        manager_client,
+        monkeypatch,
+    ):
+        monkeypatch.setattr(services, "INLINE_MAX_ROWS", 2)
+        # The limits travel with the message, from the task as the sender defines it.
+        monkeypatch.setattr(tasks.import_check_task, "soft_time_limit", 2)
+        worker = start_worker(
+            tmp_path, database_url=database_url(), broker_url=celery_on_private_redis.url,
+            settings={"IMPORT_SOFT_TIME_LIMIT": "2"},
+        )  # fmt: skip
+        try:
+            slow = [["Company name", "Phones"]] + [[f"青岛第{n}号有限公司", f"0532-8{n:07d}"] for n in range(3000)]
+            job = upload(manager_client, csv_file(slow))
+            failed = wait_for(lambda: ImportJob.objects.get(pk=job.pk).state == ImportState.FAILED, timeout=60)
+            assert failed, worker_log(tmp_path)
+            job.refresh_from_db()
+            assert "took longer than 2 seconds" in job.error and bytes(job.content)
+
+            normal = [["Company name", "Phones"]] + [[f"烟台第{n}号有限公司", f"0535-8{n:07d}"] for n in range(4)]
+            job = upload(manager_client, csv_file(normal))
+            assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).state == ImportState.CHECKED), worker_log(tmp_path)
+            confirm(manager_client, job)
+            assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).state == ImportState.DONE), worker_log(tmp_path)
+        finally:
+            kill_worker(worker)
