@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.middleware.DatabaseUnavailableMiddleware",  # before the login check: a 503 page when the database is down
+    "crm.middleware.RequestBudgetMiddleware",  # after it, so that a cancelled statement is "too slow", not "down"
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -65,6 +66,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "crm.urls"
+# Seconds a request may run before it ends with the app's "took too long" page (0: no limit). gunicorn.conf.py
+# sets it below gunicorn's own worker timeout, which would end it with a bare page of gunicorn's.
+REQUEST_BUDGET_SECONDS = env.float("REQUEST_BUDGET_SECONDS", default=0)
 WSGI_APPLICATION = "crm.wsgi.application"
 
 TEMPLATES = [
@@ -97,6 +101,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
     )
+    # Set for the web by gunicorn.conf.py (0: no limit, as for the worker's long jobs): a statement that runs
+    # longer is cancelled, and the request ends with the app's own "took too long" page (crm.middleware).
+    if statement_timeout := env.int("DATABASE_STATEMENT_TIMEOUT", default=0):
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={statement_timeout}s"
     # A database host that does not answer fails a request within seconds (the 503 page), not minutes.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("PG_CONNECT_TIMEOUT", default=5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -188,7 +196,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Imports have a queue of their own, so that a long import never holds up the scheduled jobs. A worker started
 # without -Q consumes both; production may run one worker per queue (README).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("imports"))
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("imports", routing_key="imports"))
 CELERY_TASK_ROUTES = {"crm.imports.tasks.*": {"queue": "imports"}}
 CELERY_BEAT_SCHEDULE = {
     "followup-sweep": {

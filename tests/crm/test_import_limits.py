@@ -271,8 +271,11 @@ class TestTimeLimits:
             assert task.soft_time_limit == settings.IMPORT_SOFT_TIME_LIMIT < task.time_limit
             assert celery_app.amqp.router.route({}, task.name)["queue"].name == "imports"
         assert celery_app.amqp.router.route({}, "visits.tasks.followup_sweep_task")["queue"].name == "celery"
-        # A worker started without -Q consumes both: the development setup needs no second worker.
-        assert {queue.name for queue in celery_app.conf.task_queues} == {"celery", "imports"}
+        # A worker started without -Q consumes both: the development setup needs no second worker. Each queue
+        # has its own routing key: with a shared one, the broker would deliver every job to both queues.
+        keys = {queue.name: queue.routing_key for queue in celery_app.conf.task_queues}
+        assert keys == {"celery": "celery", "imports": "imports"}
+        assert celery_app.amqp.router.route({}, tasks.import_run_task.name)["queue"].routing_key == "imports"
 
     def test_a_check_past_its_soft_time_limit_fails_keeps_the_file_and_never_starts_again(
         self, manager_client, manager, monkeypatch
@@ -349,6 +352,7 @@ class TestTimeLimits:
         monkeypatch.setattr(services, "INLINE_MAX_ROWS", 2)
         # The limits travel with the message, from the task as the sender defines it.
         monkeypatch.setattr(tasks.import_check_task, "soft_time_limit", 2)
+        monkeypatch.setattr(tasks.import_check_task, "_exec_options", None)  # Celery caches them per task
         worker = start_worker(
             tmp_path, database_url=database_url(), broker_url=celery_on_private_redis.url,
             settings={"IMPORT_SOFT_TIME_LIMIT": "2"},
