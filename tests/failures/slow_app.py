@@ -1,4 +1,4 @@
-"""The app's URLs plus two pages that take as long as they are told: a test's stand-in for a slow page.
+"""The app's URLs plus pages that take as long as they are told (a stand-in for a slow page) and one that fails.
 
 Used by test settings only (tests/failures/slow_settings.py, or override_settings(ROOT_URLCONF=...)).
 """
@@ -29,7 +29,13 @@ def slow_query(request):
     return HttpResponse("done")
 
 
+@login_not_required
+def broken(request):
+    raise RuntimeError("a bug")
+
+
 urlpatterns = [
+    path("broken/", broken),
     path("slow/python/", slow_python),
     path("slow/query/", slow_query),
     *app_urlpatterns,

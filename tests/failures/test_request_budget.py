@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests.crm.test_celery_worker import database_url
 
@@ -54,6 +54,15 @@ def test_a_statement_the_database_cancels_ends_with_the_too_slow_page_not_databa
     response = client.get("/slow/query/?seconds=10&statement_timeout_ms=200")
     assert response.status_code == 503
     assert TOO_SLOW in response.content.decode()
+    security_headers(response)
+
+
+@override_settings(ROOT_URLCONF="tests.failures.slow_app", DEBUG=False)
+def test_a_server_error_is_the_apps_own_page():
+    response = Client(raise_request_exception=False).get("/broken/", headers={"accept-language": "zh-hans"})
+    assert response.status_code == 500
+    text = response.content.decode()
+    assert '<html lang="zh-hans">' in text and "/static/vendor/bootstrap/" in text
     security_headers(response)
 
 
