@@ -99,15 +99,19 @@ def _cells(values: list, number: int) -> list[str]:
     max_columns = _limit("IMPORT_MAX_COLUMNS")
     if len(values) > max_columns:
         if any(value not in (None, "") for value in values[max_columns:]):
-            raise FileUnreadable(
-                _("Row %(row)s has cells beyond column %(columns)s: delete the extra columns and upload again.")
-                % {"row": f"{number:,}", "columns": f"{max_columns:,}"}
-            )
+            raise _too_wide(number)
         values = values[:max_columns]
     max_chars = _limit("IMPORT_MAX_CELL_CHARS")
     if any(isinstance(value, str) and len(value) > max_chars for value in values):
         raise _cell_too_long(number)
     return [cell_text(value) for value in values]
+
+
+def _too_wide(number: int) -> FileUnreadable:
+    return FileUnreadable(
+        _("Row %(row)s has cells beyond column %(columns)s: delete the extra columns and upload again.")
+        % {"row": f"{number:,}", "columns": f"{_limit('IMPORT_MAX_COLUMNS'):,}"}
+    )
 
 
 def _cell_too_long(number: int) -> FileUnreadable:
@@ -465,10 +469,9 @@ class _Workbook:
 def _row_values(values: dict[int, object], number: int) -> list:
     if not values:
         return []
-    width = max(values)
-    max_columns = _limit("IMPORT_MAX_COLUMNS")
-    if width > max_columns:
-        _cells([None] * max_columns + [True], number)  # raises the column limit's message
+    width = max(values)  # the columns of its non-empty cells only
+    if width > _limit("IMPORT_MAX_COLUMNS"):
+        raise _too_wide(number)
     row = [None] * width
     for column, value in values.items():
         row[column - 1] = value
