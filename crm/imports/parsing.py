@@ -443,7 +443,7 @@ class _Workbook:
                 if not in_cell and stack:
                     del stack[-1][:]  # what was read is dropped, however long the sheet
 
-    def strings(self, wanted: set[int]) -> dict[int, str]:
+    def strings(self, wanted: set[int], deadline: float) -> dict[int, str]:
         """The shared strings numbered in `wanted`, read up to the last of them and no further."""
         part = self.reader.package.find(SHARED_STRINGS)
         if part is None or not wanted:
@@ -451,7 +451,9 @@ class _Workbook:
         found, last, index = {}, max(wanted), -1
         with self.reader.archive.open(part.PartName[1:]) as raw:
             stack = []
-            for event, element in iterparse(raw, events=("start", "end")):
+            for event, element in iterparse(
+                _Budget(raw, _limit("IMPORT_MAX_UNPACKED_MB") * MB, deadline), ("start", "end")
+            ):
                 if event == "start":
                     stack.append(element)
                     continue
@@ -512,7 +514,7 @@ def _inspect_xlsx(content: bytes, inline_rows: int, deadline: float) -> Upload:
         raise FileUnreadable(_("The file is empty."))
     row = _row_values(header, header_number)
     try:
-        strings = book.strings({value.index for value in row if isinstance(value, _StringRef)})
+        strings = book.strings({value.index for value in row if isinstance(value, _StringRef)}, deadline)
     except XLSX_ERRORS as error:
         raise _unopenable() from error
     row = [strings.get(value.index) if isinstance(value, _StringRef) else value for value in row]
