@@ -14,4 +14,5 @@ RUN DEBUG=true python manage.py collectstatic --no-input \
     && useradd --create-home crm && mkdir -p var && chown -R crm var
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Timeouts, the request budget and the Server header: gunicorn.conf.py (README, "Limits").
+CMD ["gunicorn", "crm.wsgi", "--config", "gunicorn.conf.py"]

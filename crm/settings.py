@@ -11,6 +11,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "accounts.middleware.AuditRequestMiddleware",  # the client's address for audit entries services write
     "crm.middleware.UnroutablePathMiddleware",  # NUL or over-long path segments: 404 before any view
     "crm.middleware.DatabaseUnavailableMiddleware",  # before the login check: a 503 page when the database is down
+    "crm.middleware.RequestBudgetMiddleware",  # after it, so that a cancelled statement is "too slow", not "down"
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -66,6 +68,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "crm.urls"
+# Seconds a request may run before it ends with the app's "took too long" page (0: no limit). gunicorn.conf.py
+# sets it below gunicorn's own worker timeout, which would end it with a bare page of gunicorn's.
+REQUEST_BUDGET_SECONDS = env.float("REQUEST_BUDGET_SECONDS", default=0)
 WSGI_APPLICATION = "crm.wsgi.application"
 
 TEMPLATES = [
@@ -98,6 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
     )
+    # Set for the web by gunicorn.conf.py (0: no limit, as for the worker's long jobs): a statement that runs
+    # longer is cancelled, and the request ends with the app's own "took too long" page (crm.middleware).
+    if statement_timeout := env.int("DATABASE_STATEMENT_TIMEOUT", default=0):
+        DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={statement_timeout}s"
     # A database host that does not answer fails a request within seconds (the 503 page), not minutes.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("PG_CONNECT_TIMEOUT", default=5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -186,6 +195,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_FOLDER / "beat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Imports have a queue of their own, so that a long import never holds up the scheduled jobs. A worker started
+# without -Q consumes both; production may run one worker per queue (README).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("imports", routing_key="imports"))
+CELERY_TASK_ROUTES = {"crm.imports.tasks.*": {"queue": "imports"}}
 CELERY_BEAT_SCHEDULE = {
     "followup-sweep": {
         "task": "visits.tasks.followup_sweep_task",
@@ -228,6 +242,26 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env.int("HEARTBEAT_SECONDS", default=300)),
     },
 }
+
+# --- Imports ----------------------------------------------------------------
+# What an uploaded spreadsheet may make the server do (crm/imports/parsing.py). A file past a limit is refused
+# with a message naming it; the web request reads only the column titles, within its own budget.
+IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)  # an XLSX archive's parts, unpacked
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)  # any part over 1 MB
+IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=1000)  # a spreadsheet has a few dozen
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1000)  # the export's widest row has 627
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)  # Excel's own limit for a cell
+IMPORT_MAX_EMPTY_ROWS = env.int("IMPORT_MAX_EMPTY_ROWS", default=1000)  # in a row, before more data
+IMPORT_MAX_HEADER_KB = env.int("IMPORT_MAX_HEADER_KB", default=64)  # where a CSV's titles must be
+IMPORT_WEB_READ_SECONDS = env.float("IMPORT_WEB_READ_SECONDS", default=5)  # the upload's reading budget
+IMPORT_WEB_SHEET_MB = env.int("IMPORT_WEB_SHEET_MB", default=8)  # of an XLSX sheet the upload reads at most
+IMPORT_INLINE_MAX_KB = env.int("IMPORT_INLINE_MAX_KB", default=2048)  # larger files go to the worker
+# A check or import task hands over to a fresh one after IMPORT_TASK_SECONDS; one still running at the soft
+# limit is interrupted and its job fails with a message. A check that dies IMPORT_MAX_ATTEMPTS times without
+# progress (its worker killed) fails instead of starting again.
+IMPORT_TASK_SECONDS = env.int("IMPORT_TASK_SECONDS", default=240)
+IMPORT_SOFT_TIME_LIMIT = env.int("IMPORT_SOFT_TIME_LIMIT", default=300)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 
 # --- Security ---------------------------------------------------------------
 # Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username from one

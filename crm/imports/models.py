@@ -72,6 +72,8 @@ class ImportJob(models.Model):
     rejected_rows = models.PositiveIntegerField(_("rejected"), default=0)
     # The run in charge: a check that finds another run's token has been taken over and stops.
     run_token = models.UUIDField(null=True, blank=True, editable=False)
+    # Checks started since the last one that stored rows: a file that kills its worker is not started forever.
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     checked_at = models.DateTimeField(null=True, blank=True)
     import_started_at = models.DateTimeField(null=True, blank=True)
     # Where the import was confirmed from: its audit entry is often written by the worker, outside any request.

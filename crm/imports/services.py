@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -27,15 +28,7 @@ from crm.services import customer_override_grade, lock, notify
 
 from .checks import RowCheck, RowChecker, duplicate_message, similar_message
 from .models import FINAL_ROW_STATES, ImportJob, ImportRow, ImportState, RowState
-from .parsing import (
-    MAX_ROWS,
-    MAX_UPLOAD_BYTES,
-    FileUnreadable,
-    estimate_rows,
-    file_format,
-    read_layout,
-    read_rows,
-)
+from .parsing import MAX_ROWS, MAX_UPLOAD_BYTES, FileUnreadable, file_format, inspect_upload, read_layout, read_rows
 
 # Up to this many rows the web request checks and imports the file itself; above, the worker does.
 INLINE_MAX_ROWS = 200
@@ -46,16 +39,13 @@ def may_import(user: User) -> bool:
     return user.is_authenticated and (user.is_manager or user.is_admin)
 
 
-def _read_header(content: bytes, kind: str) -> list[str]:
-    for row in read_rows(content, kind):
-        if any(row):
-            return row
-    raise FileUnreadable(_("The file is empty."))
-
-
 @transaction.atomic
 def import_job_create(*, actor: User, file_name: str, content: bytes, language: str) -> ImportJob:
-    """Store the upload once its header makes sense; the rows are read by the dry run."""
+    """Store the upload once its header makes sense; the rows are read by the dry run.
+
+    Only the titles and a row count are read here, within a fixed budget (the web request's part):
+    the rest of a file, however it is made, is read by the dry run, on the worker unless it is small.
+    """
     if not may_import(actor):
         raise PermissionDenied
     if len(content) > MAX_UPLOAD_BYTES:
@@ -64,16 +54,16 @@ def import_job_create(*, actor: User, file_name: str, content: bytes, language: 
         )
     kind = file_format(file_name, content)
     with translation.override(language):
-        read_layout(_read_header(content, kind))
-    estimated = estimate_rows(content, kind)
+        upload = inspect_upload(content, kind, inline_rows=INLINE_MAX_ROWS)
+        read_layout(upload.headers)
     return ImportJob.objects.create(
         created_by=actor,
         file_name=file_name[:255],
         file_format=kind,
         content=content,
         language=language,
-        # Unknown (an XLSX without its size noted): take it for large, so the worker reads it.
-        estimated_rows=INLINE_MAX_ROWS + 1 if estimated is None else estimated,
+        # A file too large for the web to read whole is counted as large, so that the worker reads it.
+        estimated_rows=upload.rows if upload.small else max(upload.rows, INLINE_MAX_ROWS + 1),
     )
 
 
@@ -90,14 +80,29 @@ def _locked_jobs():
 
 
 def _take_over(job_pk: int, *states) -> uuid.UUID | None:
-    """Make this run the one in charge of the job (None if the job is not in one of `states`)."""
+    """Make this run the one in charge of the job (None if the job is not in one of `states`).
+
+    A run that starts where the last runs made no progress (their worker died, and the broker gave the task
+    back) counts an attempt; past IMPORT_MAX_ATTEMPTS the job fails rather than kill worker after worker.
+    """
     with transaction.atomic():
         job = _locked_jobs().filter(pk=job_pk, state__in=states).first()
         if job is None:
             return None
         job.move_to(ImportState.CHECKING)
+        job.attempts += 1
+        if job.attempts > settings.IMPORT_MAX_ATTEMPTS:
+            job.move_to(ImportState.FAILED)
+            job.run_token = None
+            with translation.override(job.language):
+                job.error = _(
+                    "The check of this file stopped %(count)s times without getting anywhere. Save the file again "
+                    "without empty rows and formatting, or split it, and upload it again."
+                ) % {"count": settings.IMPORT_MAX_ATTEMPTS}
+            job.save(update_fields=["state", "attempts", "run_token", "error", "updated_at"])
+            return None
         job.run_token = uuid.uuid4()
-        job.save(update_fields=["state", "run_token", "updated_at"])
+        job.save(update_fields=["state", "attempts", "run_token", "updated_at"])
         return job.run_token
 
 
@@ -108,6 +113,8 @@ def _still_in_charge(job_pk, token, rows=(), **changes) -> bool:
         if job is None:
             return False
         ImportRow.objects.bulk_create(rows)
+        if rows:
+            changes["attempts"] = 0  # progress: the run that gets this far is not one that kills its worker
         for name, value in changes.items():
             setattr(job, name, value)
         job.save(update_fields=[*changes, "updated_at"])
@@ -139,10 +146,11 @@ def import_job_check(job_pk: int, *, seconds: float | None = None) -> bool:
 
 
 def _check_rows(job: ImportJob, token, deadline) -> bool:
-    numbered = enumerate(read_rows(bytes(job.content), job.file_format), start=1)
-    headers = next((cells for _number, cells in numbered if any(cells)), None)
-    if headers is None:
+    numbered = read_rows(bytes(job.content), job.file_format)
+    header = next(((number, cells) for number, cells in numbered if any(cells)), None)
+    if header is None:
         raise FileUnreadable(_("The file is empty."))
+    previous, headers = header
     layout = read_layout(headers)
     if not _still_in_charge(job.pk, token, headers=headers, ignored_columns=layout.ignored):
         return True
@@ -153,6 +161,8 @@ def _check_rows(job: ImportJob, token, deadline) -> bool:
     last_done = max((number for number, _state, _values in done), default=0)
     batch, blank = [], 0
     for number, cells in numbered:  # the spreadsheet's row numbers: the header's is 1 when it is the first line
+        blank += number - previous - 1  # rows an XLSX sheet leaves out are empty too
+        previous = number
         if not any(cells):
             blank += 1
             continue
@@ -187,10 +197,37 @@ def _check_rows(job: ImportJob, token, deadline) -> bool:
         job.move_to(ImportState.CHECKED)
         job.count_rows()
         job.blank_rows = blank
+        job.attempts = 0
         job.content = b""  # every cell is in the rows now
         job.checked_at = timezone.now()
         job.save()
     return True
+
+
+@transaction.atomic
+def import_job_overdue(job_pk: int) -> None:
+    """A task ran into its soft time limit: the check fails with the reason (the file stays for download);
+    an import rejects the row it was stuck on, so that the next task carries on after it."""
+    job = _locked_jobs().filter(pk=job_pk).first()
+    if job is None:
+        return
+    seconds = settings.IMPORT_SOFT_TIME_LIMIT
+    with translation.override(job.language):
+        if job.state == ImportState.CHECKING:
+            job.move_to(ImportState.FAILED)
+            job.run_token = None  # a run of the chain still going somewhere stops at its next write
+            job.error = _(
+                "The check of this file took longer than %(seconds)s seconds and was stopped. Save the file again "
+                "without empty rows and formatting, or split it, and upload it again."
+            ) % {"seconds": seconds}
+            job.save(update_fields=["state", "run_token", "error", "updated_at"])
+        elif job.state == ImportState.IMPORTING:
+            row = job.rows.unfinished().order_by("number").select_for_update().first()
+            if row is not None:
+                row.state = RowState.REJECTED
+                message = _("Importing this row took longer than %(seconds)s seconds.") % {"seconds": seconds}
+                row.errors = [["", message]]
+                row.save(update_fields=["state", "errors"])
 
 
 # --- confirmation and import ----------------------------------------------------------------------

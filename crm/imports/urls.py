@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("<int:pk>/discard/", views.import_discard, name="import_discard"),
     path("<int:pk>/errors.csv", views.import_errors, name="import_errors"),
+    path("<int:pk>/file", views.import_file, name="import_file"),
 ]

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -181,4 +181,13 @@ def import_errors(request, pk):
     response = StreamingHttpResponse(error_report_lines(job), content_type="text/csv; charset=utf-8")
     stem = job.file_name.rsplit(".", 1)[0]
     response["Content-Disposition"] = content_disposition_header(True, f"{stem}-errors.csv")
+    return response
+
+
+@manager_required
+def import_file(request, pk):
+    """The file as it was uploaded, while it is kept: until its rows are checked, and for good when the check failed."""
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user).exclude(content=b""), pk=pk)
+    response = HttpResponse(bytes(job.content), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, job.file_name)
     return response

@@ -112,8 +112,12 @@ class PrivateCluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_worker(tmp_path, *, database_url, broker_url):
-    """A real Celery worker (prefork, one child) in its own process group, so a test can kill all of it."""
+def start_worker(tmp_path, *, database_url, broker_url, settings=None):
+    """A real Celery worker (prefork, one child) in its own process group, so a test can kill all of it.
+
+    Without -Q it consumes every queue the settings declare (the scheduled jobs' and the imports'); `settings`
+    are further environment variables for it.
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings",
@@ -121,6 +125,7 @@ def start_worker(tmp_path, *, database_url, broker_url):
         "DATABASE_URL": database_url,
         "REDIS_URL": broker_url,
         "CELERY_FOLDER": str(tmp_path / "celery"),
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--concurrency", "1", "--loglevel", "INFO"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]

@@ -1343,7 +1343,7 @@ READ_ONLY = {
 # The customer import takes a file, not form fields: test_fuzz_import.py sends it hostile spreadsheets.
 FUZZED_AS_FILES = {
     "crm:import_start", "crm:import_template", "crm:import_job", "crm:import_progress", "crm:import_confirm",
-    "crm:import_resume", "crm:import_discard", "crm:import_errors",
+    "crm:import_resume", "crm:import_discard", "crm:import_errors", "crm:import_file",
 }  # fmt: skip
 
 

@@ -62,7 +62,8 @@ PK_OF = {
     "claims:depart": "owner",
     "claims:credit_share_card": "shared_customer",
     **dict.fromkeys(
-        [f"crm:import_{view}" for view in ("job", "progress", "confirm", "resume", "discard", "errors")], "import_job"
+        [f"crm:import_{view}" for view in ("job", "progress", "confirm", "resume", "discard", "errors", "file")],
+        "import_job",
     ),
 }
 # Pages that take the team from the query string: asked for team A, so the other manager is probing.

@@ -232,6 +232,7 @@ class Command(BaseCommand):
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_COOKIES": "false",
             "LOG_LEVEL": "WARNING",
+            "GUNICORN_ACCESS_LOG": "",
             # The server uses the database this command sees (under the tests: the test database).
             "DATABASE_URL": database_url(connection.settings_dict),
         }
@@ -247,6 +248,7 @@ class Command(BaseCommand):
                 "-m",
                 "gunicorn",
                 "crm.wsgi",
+                "--config=gunicorn.conf.py",  # production's, with the options below for this run
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",
                 f"--threads={threads}",
