@@ -911,7 +911,8 @@ def check_complaint_move(r):
     assert (step.from_state, step.to_state, step.note) == ("open", complaint.state, r.last("note").strip())
     typed = r.last("resolution_actions").strip()
     assert complaint.resolution_actions == typed
-    assert (edit[0].to_state == "open" and "resolution actions" in edit[0].note) if typed else not edit[0].from_state
+    edited = edit[0].to_state == "open" and "resolution actions" in edit[0].note_display
+    assert edited if typed else not edit[0].from_state
     r.only(Complaint, ComplaintEvent)
 
 
