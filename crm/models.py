@@ -355,15 +355,32 @@ class Customer(models.Model):
         self.group_key = normalize_name(self.group_name) if self.group_name else ""
         self.name_pinyin, self.name_initials = pinyin_keys(self.name)
         super().save(*args, **kwargs)
-        self.sync_phone_numbers()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "phones" in update_fields:
+            self.sync_phone_numbers()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        customer = super().from_db(db, field_names, values)
+        customer._stored_phones = customer.__dict__.get("phones")  # None when deferred: unknown
+        return customer
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "phones" in fields:
+            self._stored_phones = self.__dict__.get("phones")
 
     def sync_phone_numbers(self):
-        """Keep the searchable phone numbers in step with the free-text field."""
+        """Keep the searchable phone numbers in step with the free-text field, when it changed since it was read
+        (an ownership or date change saves the customer often and leaves the phone table alone)."""
+        if self.phones == getattr(self, "_stored_phones", None):
+            return
         numbers = split_phones(self.phones)
         CustomerPhone.objects.filter(customer=self).exclude(number__in=numbers).delete()
         CustomerPhone.objects.bulk_create(
             [CustomerPhone(customer=self, number=number) for number in numbers], ignore_conflicts=True
         )
+        self._stored_phones = self.phones
 
     sync_phone_numbers.alters_data = True
 
