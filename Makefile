@@ -18,7 +18,7 @@ venv: $(BIN)/python
 dev-venv: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
-run: venv
+run: dev-venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	@echo "Open http://127.0.0.1:$${WEB_PORT:-8000}/ (Ctrl-C stops web, worker and beat)"
