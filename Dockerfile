@@ -7,8 +7,9 @@ RUN apt-get update \
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Production's packages only (no test tools, no honcho), each at its locked version and hash.
+COPY requirements.lock .
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --no-input \
     && useradd --create-home crm && mkdir -p var && chown -R crm var

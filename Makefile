@@ -6,19 +6,29 @@ APT_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext
 # A local install runs with DEBUG on; production sets DEBUG=false and the rest (README).
 export DEBUG ?= true
 
-.PHONY: run test venv dev-venv system-packages lint messages clean
+.PHONY: run test venv dev-venv system-packages lint lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
+# Installs are from the lock files only: every package, direct or not, at the version and hash locked.
 venv: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 
 dev-venv: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 
-run: venv
+# After editing requirements.txt or requirements-dev.txt (what we ask for): resolve and hash the whole set.
+# Pins already locked are kept while they still fit; `make lock LOCK_ARGS=--upgrade` moves everything to the newest.
+# The dev lock is constrained by the production lock, so both install the same version of what they share.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet "$$(grep '^pip-tools==' requirements-dev.txt)"
+	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
+	$(PIP_COMPILE) --constraint requirements.lock --output-file requirements-dev.lock requirements-dev.txt
+
+run: dev-venv
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	@echo "Open http://127.0.0.1:$${WEB_PORT:-8000}/ (Ctrl-C stops web, worker and beat)"

@@ -15,7 +15,8 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "": none
+# The app logs one access line per request with its request id (crm/request_log.py); "-" adds gunicorn's own.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "") or None
 
 # Read by crm/settings.py in each worker (forked after this file runs).
 os.environ.setdefault("REQUEST_BUDGET_SECONDS", str(timeout * 2 // 3))

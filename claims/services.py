@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -342,14 +342,30 @@ def claim_renew(*, visit, customer) -> Claim | None:
 # --- registration ---------------------------------------------------------------------------------
 
 
+class RegistrationOutcome(models.TextChoices):
+    """What became of a registration attempt or an edit; templates compare the values ("pool", "similar", ...)."""
+
+    CREATED = "created"  # registered (an edit: SAVED)
+    SAVED = "saved"
+    SIMILAR = "similar"  # a similar name: nothing saved until the rep confirms it is another company
+    POOL = "pool"  # the same company sits in the pool: claim it instead
+    OWN = "own"  # the actor holds it already
+    VISIBLE = "visible"  # a manager or admin sees its holder's card
+    COLLISION = "collision"  # another rep holds it under protection: a dispute was opened
+    DUPLICATE = "duplicate"  # an imported row of a registered company: refused
+
+
 @dataclass
 class Registration:
     """What became of a registration attempt (or an edit of a customer's name, code or phones), for the view."""
 
-    outcome: str  # created | saved | similar | pool | own | collision | visible
+    outcome: RegistrationOutcome
     customer: Customer | None = None
     dispute: Dispute | None = None
     matches: list[Match] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.outcome = RegistrationOutcome(self.outcome)  # a misspelt outcome fails here, not in a template
 
 
 def _serialize_registrations(customer: Customer):
@@ -385,11 +401,11 @@ def _answer_strong_match(*, customer: Customer, actor: User, strong: list[Match]
     show it to a manager who sees it, or else it is a collision and a dispute opens with what was typed."""
     existing = lock(Customer, strong[0].customer.pk)
     if existing.owner_id is None:
-        return Registration("pool", existing, matches=matches)
+        return Registration(RegistrationOutcome.POOL, existing, matches=matches)
     if existing.owner_id == actor.pk:
-        return Registration("own", existing, matches=matches)
+        return Registration(RegistrationOutcome.OWN, existing, matches=matches)
     if Customer.objects.visible_to(actor).filter(pk=existing.pk).exists() and not actor.is_rep:
-        return Registration("visible", existing, matches=matches)
+        return Registration(RegistrationOutcome.VISIBLE, existing, matches=matches)
     attempt = {
         "name": customer.name,
         "phones": customer.phones,
@@ -408,7 +424,7 @@ def _answer_strong_match(*, customer: Customer, actor: User, strong: list[Match]
         statement=" · ".join(part for part in (customer.name, customer.phones, customer.need) if part),
         attempt=attempt,
     )
-    return Registration("collision", existing, dispute=dispute, matches=matches)
+    return Registration(RegistrationOutcome.COLLISION, existing, dispute=dispute, matches=matches)
 
 
 @transaction.atomic
@@ -437,7 +453,7 @@ def customer_register(
     if strong:
         return _answer_strong_match(customer=customer, actor=actor, strong=strong, matches=matches)
     if matches and not confirmed_new:
-        return Registration("similar", matches=matches)
+        return Registration(RegistrationOutcome.SIMILAR, matches=matches)
 
     policy = OwnershipPolicy.current()
     holder, reason = actor, {}
@@ -462,7 +478,7 @@ def customer_register(
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
         customer_save(customer=customer, actor=actor)
         _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, **reason)
-        return Registration("created", customer, matches=matches)
+        return Registration(RegistrationOutcome.CREATED, customer, matches=matches)
     customer_save(customer=customer, actor=actor)
     _start_claim(customer=customer, holder=holder, actor=actor, kind=EventKind.REGISTERED, policy=policy, **reason)
     if holder.pk != actor.pk:
@@ -470,7 +486,7 @@ def customer_register(
             [holder], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, link=_customer_url(customer),
             **reason,
         )  # fmt: skip
-    return Registration("created", customer, matches=matches)
+    return Registration(RegistrationOutcome.CREATED, customer, matches=matches)
 
 
 def _keys_added(customer: Customer) -> dict:
@@ -505,9 +521,9 @@ def customer_edit(*, customer: Customer, actor: User, confirmed_new: bool = Fals
         if strong:
             return _answer_strong_match(customer=customer, actor=actor, strong=strong, matches=matches)
         if matches and not confirmed_new:
-            return Registration("similar", matches=matches)
+            return Registration(RegistrationOutcome.SIMILAR, matches=matches)
     customer_save(customer=customer, actor=actor)
-    return Registration("saved", customer)
+    return Registration(RegistrationOutcome.SAVED, customer)
 
 
 @transaction.atomic
@@ -523,7 +539,7 @@ def customer_register_imported(
         raise ValidationError({"owner": _("Choose a current member of your team.")})
     matches, strong = _duplicate_check(customer)
     if strong:
-        return Registration("duplicate", strong[0].customer, matches=matches)
+        return Registration(RegistrationOutcome.DUPLICATE, strong[0].customer, matches=matches)
     if owner is None:
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
         customer_save(customer=customer, actor=actor)
@@ -534,7 +550,7 @@ def customer_register_imported(
         _start_claim(customer=customer, holder=owner, actor=actor, kind=EventKind.REGISTERED,
                      policy=OwnershipPolicy.current(), reason_code=reason_code,
                      reason_params=reason_params)  # fmt: skip
-    return Registration("created", customer, matches=matches)
+    return Registration(RegistrationOutcome.CREATED, customer, matches=matches)
 
 
 # --- disputes -------------------------------------------------------------------------------------

@@ -3,16 +3,17 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
+from .indexes import NameBigrams, PostgresGinIndex, PostgresIndex
 from .normalize import normalize_name, normalize_phone, pinyin_keys, split_phones
 from .reasons import SystemReasonFields, show
 from .validators import clean_credit_code, validate_credit_code
@@ -211,18 +212,6 @@ def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-class NameBigrams(models.Func):
-    """The expression the customer_name_bigrams index is built on (migration 0012); PostgreSQL only."""
-
-    function = "crm_bigrams"
-    arg_joiner = " || ' ' || "
-    output_field = ArrayField(models.TextField())
-
-    def __init__(self):
-        text = models.TextField()
-        super().__init__(Cast("name_normalized", text), Cast("name", text))
-
-
 class Customer(models.Model):
     name = models.CharField(_("company name"), max_length=200)
     name_normalized = models.CharField(_("normalized name"), max_length=200, editable=False, db_index=True)
@@ -332,7 +321,21 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["next_follow_up_on"]),
-            # customer_pool_newest (PostgreSQL only, migration 0013) orders the pool.
+            # PostgreSQL only (crm/indexes.py); each was built by the migration named, which says why.
+            # Trigrams for the infix searches of `search` on names and pinyin (0003).
+            *[
+                PostgresGinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"crm_customer_{field}_trgm")
+                for field in ("name", "name_normalized", "name_pinyin", "name_initials")
+            ],
+            # Two-character Chinese searches, which trigrams cannot serve (0012).
+            PostgresGinIndex(NameBigrams(), name="customer_name_bigrams"),
+            # The pool, newest arrivals first (0013).
+            PostgresIndex(
+                F("pool_since").desc(nulls_last=True), F("id"), name="customer_pool_newest", condition=Q(owner=None)
+            ),
+            # Latin-letter searches: UPPER(name) LIKE '%…%' and UPPER(credit_code) LIKE '…%' (0015).
+            PostgresGinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="customer_name_upper_trgm"),
+            PostgresIndex(OpClass(Upper("credit_code"), name="text_pattern_ops"), name="customer_credit_code_upper"),
             # The list's order: page 1 of the 25,000 customers a manager sees walks this index (1 ms)
             # instead of sorting them all (88 ms at 100,000 customers).
             models.Index(fields=["name", "id"], name="customer_name_order"),
@@ -355,15 +358,32 @@ class Customer(models.Model):
         self.group_key = normalize_name(self.group_name) if self.group_name else ""
         self.name_pinyin, self.name_initials = pinyin_keys(self.name)
         super().save(*args, **kwargs)
-        self.sync_phone_numbers()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "phones" in update_fields:
+            self.sync_phone_numbers()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        customer = super().from_db(db, field_names, values)
+        customer._stored_phones = customer.__dict__.get("phones")  # None when deferred: unknown
+        return customer
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "phones" in fields:
+            self._stored_phones = self.__dict__.get("phones")
 
     def sync_phone_numbers(self):
-        """Keep the searchable phone numbers in step with the free-text field."""
+        """Keep the searchable phone numbers in step with the free-text field, when it changed since it was read
+        (an ownership or date change saves the customer often and leaves the phone table alone)."""
+        if self.phones == getattr(self, "_stored_phones", None):
+            return
         numbers = split_phones(self.phones)
         CustomerPhone.objects.filter(customer=self).exclude(number__in=numbers).delete()
         CustomerPhone.objects.bulk_create(
             [CustomerPhone(customer=self, number=number) for number in numbers], ignore_conflicts=True
         )
+        self._stored_phones = self.phones
 
     sync_phone_numbers.alters_data = True
 

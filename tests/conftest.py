@@ -133,33 +133,11 @@ def _append_only_tables_flushable(request):
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")) or connection.vendor not in {"sqlite", "postgresql"}:
         return
+    from accounts.append_only import row_guard_lifted
     from accounts.models import AuditEntry
     from claims.models import OwnershipEvent
 
-    if connection.vendor == "postgresql":
-        from django.db import transaction
-
-        for table, row_trigger in [
-            (OwnershipEvent._meta.db_table, "ownership_history_append_only"),
-            (AuditEntry._meta.db_table, f"{AuditEntry._meta.db_table}_append_only"),
-        ]:
-            # One transaction: the guard is down for this DELETE only.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {row_trigger}")
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table name)
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {row_trigger}")
-        return
-    from importlib import import_module
-
-    from crm.sql import append_only_statements
-
-    history = import_module("claims.migrations.0002_history_is_append_only_and_backfill")
-    table = OwnershipEvent._meta.db_table
-    audit_table = AuditEntry._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER ownership_history_no_delete")
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table name)
-        cursor.execute(history.SQLITE_FORWARD[1])
-        cursor.execute(f"DROP TRIGGER {audit_table}_no_delete")
-        cursor.execute(f"DELETE FROM {audit_table}")  # noqa: S608
-        cursor.execute(append_only_statements(audit_table, "sqlite")[0][1])
+    for table in (OwnershipEvent._meta.db_table, AuditEntry._meta.db_table):
+        # One transaction: the guard is down for this DELETE only.
+        with row_guard_lifted(connection, table), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table name)

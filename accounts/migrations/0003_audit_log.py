@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from crm.sql import append_only_operation
+from accounts.append_only import append_only_operation
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from crm.sql import refuse_truncate_operation
+from accounts.append_only import refuse_truncate_operation
 
 
 class Migration(migrations.Migration):

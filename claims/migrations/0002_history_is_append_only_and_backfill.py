@@ -4,47 +4,12 @@ from django.db import migrations, models
 from django.db.models import Case, ExpressionWrapper, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
+from accounts.append_only import append_only_operation, append_only_statements
+
 TABLE = "claims_ownershipevent"
-
-POSTGRES_FORWARD = f"""
-CREATE FUNCTION ownership_history_is_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'ownership history is append-only: % refused', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER ownership_history_append_only BEFORE UPDATE OR DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION ownership_history_is_append_only();
-"""
-POSTGRES_BACKWARD = f"""
-DROP TRIGGER ownership_history_append_only ON {TABLE};
-DROP FUNCTION ownership_history_is_append_only();
-"""
-SQLITE_FORWARD = [
-    f"CREATE TRIGGER ownership_history_no_update BEFORE UPDATE ON {TABLE} "
-    "BEGIN SELECT RAISE(ABORT, 'ownership history is append-only: UPDATE refused'); END;",
-    f"CREATE TRIGGER ownership_history_no_delete BEFORE DELETE ON {TABLE} "
-    "BEGIN SELECT RAISE(ABORT, 'ownership history is append-only: DELETE refused'); END;",
-]
-SQLITE_BACKWARD = ["DROP TRIGGER ownership_history_no_update;", "DROP TRIGGER ownership_history_no_delete;"]
-
-
-def add_triggers(apps, schema_editor):
-    """The database itself refuses to change history: no admin, shell or bug can rewrite who owned what."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-
-
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_BACKWARD)
-    elif vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
+# The history's guard was created under these names before the audit log's; kept, so the database is the same.
+NAMING = {"name": "ownership_history", "label": "ownership history"}
+SQLITE_FORWARD = append_only_statements(TABLE, "sqlite", **NAMING)[0]
 
 
 def backfill(apps, schema_editor):
@@ -89,6 +54,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(add_triggers, drop_triggers),
+        # The database itself refuses to change history: no admin, shell or bug can rewrite who owned what.
+        append_only_operation(TABLE, **NAMING),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

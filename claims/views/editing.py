@@ -13,7 +13,7 @@ from crm.views import editable_customer
 
 from ..forms import CustomerEditForm
 from ..permissions import may_claim
-from ..services import claimable_from, customer_edit
+from ..services import RegistrationOutcome, claimable_from, customer_edit
 from .registration import _add_errors, match_rows
 
 
@@ -31,7 +31,7 @@ def customer_update(request, pk):
         except ValidationError as error:
             _add_errors(form, error)
             return render(request, "claims/customer_edit.html", context)
-        if edit.outcome == "saved":
+        if edit.outcome == RegistrationOutcome.SAVED:
             messages.success(request, _("Changes saved."))
             return redirect("crm:customer_detail", pk=customer.pk)
         # Refused: nothing saved, and the form shows again with everything typed.
@@ -43,7 +43,7 @@ def customer_update(request, pk):
             can_claim=may_claim(user),
             claimable_from=(
                 claimable_from(customers=[edit.customer], rep=user).get(edit.customer.pk)
-                if edit.outcome == "pool"
+                if edit.outcome == RegistrationOutcome.POOL
                 else None
             ),
         )

@@ -10,7 +10,7 @@ from crm.models import Customer
 from ..duplicates import confirm_same, find_duplicates
 from ..forms import DuplicateCheckForm, RegistrationForm
 from ..permissions import may_claim
-from ..services import claimable_from, customer_register
+from ..services import RegistrationOutcome, claimable_from, customer_register
 
 PREFILL = {"q": "name", "phone": "phones", "code": "credit_code"}  # duplicate-check query -> registration field
 
@@ -77,7 +77,7 @@ def register(request):
             _add_errors(form, error)
             return render(request, "claims/register.html", context)
         customer = registration.customer
-        if registration.outcome == "created":
+        if registration.outcome == RegistrationOutcome.CREATED:
             if customer.owner_id == user.pk:
                 messages.success(request, _("Customer “%(name)s” registered.") % {"name": customer.name})
                 return redirect("crm:customer_detail", pk=customer.pk)
@@ -89,17 +89,17 @@ def register(request):
             if Customer.objects.visible_to(user).filter(pk=customer.pk).exists():
                 return redirect("crm:customer_detail", pk=customer.pk)
             return redirect("crm:customer_list")
-        if registration.outcome == "own":
+        if registration.outcome == RegistrationOutcome.OWN:
             messages.info(request, _("You already hold this customer."))
             return redirect("crm:customer_detail", pk=customer.pk)
-        if registration.outcome == "visible":
+        if registration.outcome == RegistrationOutcome.VISIBLE:
             messages.info(
                 request,
                 _("“%(name)s” is already registered: %(owner)s holds it.")
                 % {"name": customer.name, "owner": customer.owner},
             )
             return redirect("crm:customer_detail", pk=customer.pk)
-        if registration.outcome == "collision":
+        if registration.outcome == RegistrationOutcome.COLLISION:
             return render(request, "claims/collision.html", {"customer": customer, "dispute": registration.dispute})
         context.update(
             outcome=registration.outcome,
@@ -108,7 +108,7 @@ def register(request):
             can_claim=may_claim(user),
             claimable_from=(
                 claimable_from(customers=[customer], rep=user).get(customer.pk)
-                if registration.outcome == "pool"
+                if registration.outcome == RegistrationOutcome.POOL
                 else None
             ),
         )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction, User
-from claims.services import customer_register_imported
+from claims.services import RegistrationOutcome, customer_register_imported
 from crm import reasons
 from crm.exports import spreadsheet_safe
 from crm.models import Contact, Customer, NotificationKind
@@ -308,7 +308,7 @@ def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: d
         reason_code=reasons.IMPORTED,
         reason_params={"file": job.file_name, "row": row.number},
     )
-    if registration.outcome != "created":
+    if registration.outcome != RegistrationOutcome.CREATED:
         strong = next(match for match in registration.matches if match.is_strong)
         raise RowRefused([["", duplicate_message(strong)]])
     customer = registration.customer

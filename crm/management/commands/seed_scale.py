@@ -28,6 +28,7 @@ from django.db.models.deletion import get_candidate_relations_to_delete
 from django.db.models.functions import Coalesce, Mod, TruncDate
 from django.utils import timezone
 
+from accounts.append_only import row_guard_lifted
 from accounts.models import Role, Team, User
 from claims.models import ArbiterReason, Claim, Dispute, DisputeKind, EventKind, OwnershipEvent, OwnershipPolicy
 from crm import reasons
@@ -351,21 +352,8 @@ class Generator(OwnershipAndComplaints):
 
     def clear_ownership(self, customers):
         """Ownership history is append-only, by a trigger: lifted inside this transaction for generated rows only."""
-        table = OwnershipEvent._meta.db_table
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ownership_history_append_only")
-            else:
-                cursor.execute("DROP TRIGGER IF EXISTS ownership_history_no_delete")
-        rows = OwnershipEvent.objects.filter(customer__in=customers)._raw_delete(connection.alias)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ownership_history_append_only")
-            else:
-                cursor.execute(
-                    f"CREATE TRIGGER ownership_history_no_delete BEFORE DELETE ON {table} "
-                    "BEGIN SELECT RAISE(ABORT, 'ownership history is append-only: DELETE refused'); END;"
-                )
+        with row_guard_lifted(connection, OwnershipEvent._meta.db_table):
+            rows = OwnershipEvent.objects.filter(customer__in=customers)._raw_delete(connection.alias)
         rows += Dispute.objects.filter(customer__in=customers)._raw_delete(connection.alias)
         return rows + Claim.objects.filter(customer__in=customers)._raw_delete(connection.alias)
 

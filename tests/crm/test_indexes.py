@@ -1,0 +1,64 @@
+"""The PostgreSQL-only indexes are declared in the model, as the database has them, and SQLite copes with them."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from crm.indexes import PostgresOnly
+from crm.models import Customer
+
+POSTGRES_ONLY = [index for index in Customer._meta.indexes if isinstance(index, PostgresOnly)]
+BUILT_BY_MIGRATIONS = {  # 0003, 0012, 0013, 0015
+    "crm_customer_name_trgm",
+    "crm_customer_name_normalized_trgm",
+    "crm_customer_name_pinyin_trgm",
+    "crm_customer_name_initials_trgm",
+    "customer_name_bigrams",
+    "customer_pool_newest",
+    "customer_name_upper_trgm",
+    "customer_credit_code_upper",
+}
+
+
+def test_django_knows_every_index_the_migrations_built():
+    assert {index.name for index in POSTGRES_ONLY} == BUILT_BY_MIGRATIONS
+
+
+@pytest.mark.django_db
+def test_the_models_and_the_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # SystemExit(1) on a difference
+
+
+def index_definitions(cursor, names):
+    cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)", [list(names)])
+    return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("index", POSTGRES_ONLY, ids=lambda index: index.name)
+def test_the_declaration_builds_the_index_the_database_has(index):
+    """Django's SQL for the declared index, built under another name and rolled back, is the real one's."""
+    trial = index.clone()
+    trial.name = "trial_" + index.name[:50]
+    with connection.cursor() as cursor:
+        built = index_definitions(cursor, [index.name])[index.name]
+        with transaction.atomic():
+            with connection.schema_editor(atomic=False) as editor:
+                editor.execute(trial.create_sql(Customer, editor), params=None)
+            declared = index_definitions(cursor, [trial.name])[trial.name]
+            transaction.set_rollback(True)
+    assert declared.replace(trial.name, index.name) == built
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_rebuilds_the_customer_table_with_the_declared_indexes():
+    """SQLite copies a table for most schema changes and re-creates its declared indexes: the PostgreSQL ones
+    are comments there, the others come back."""
+    with connection.schema_editor() as editor:
+        editor._remake_table(Customer)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'crm_customer'")
+        names = {name for (name,) in cursor.fetchall()}
+    assert "customer_board_column" in names and not names & BUILT_BY_MIGRATIONS
