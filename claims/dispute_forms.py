@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm.forms import owner_choices
+from accounts.permissions import owner_choices
 
 from .models import SPLIT_PRESETS, DisputeKind, Outcome
 

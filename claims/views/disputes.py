@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,20 +16,12 @@ from visits.models import Visit
 from .. import services
 from ..dispute_forms import DisputeDecideForm, DisputeOpenForm
 from ..models import Claim, Dispute, DisputeState, EventKind, OwnershipEvent
-from ..permissions import disputes_decidable_by, may_decide_dispute
+from ..permissions import can_decide_dispute, disputable_customers, disputes_decidable_by
 from ..services import OwnershipRefused
 
 RECENTLY_DECIDED = 20
 # History rows in which a rep received the customer: the evidence of when each side held it.
 RECEIVED = [EventKind.REGISTERED, EventKind.CLAIMED, EventKind.TRANSFERRED, EventKind.DECIDED, EventKind.DEPARTED]
-
-
-def _disputable_customers(user):
-    """Customers whose card the user sees, and those they held before: a rep who lost one may say they were first."""
-    return Customer.objects.filter(
-        Q(pk__in=Customer.objects.visible_to(user).values("pk"))
-        | Q(pk__in=Claim.objects.filter(holder=user).values("customer"))
-    )
 
 
 def _active_claim(customer):
@@ -41,7 +33,7 @@ def _protection_left(claim):
 
 
 def dispute_open(request, pk):
-    customer = get_object_or_404(_disputable_customers(request.user).select_related("owner"), pk=pk)
+    customer = get_object_or_404(disputable_customers(request.user).select_related("owner"), pk=pk)
     form = DisputeOpenForm(request.POST or None, actor=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         challenger = form.cleaned_data["challenger"]
@@ -157,7 +149,7 @@ def dispute_detail(request, pk):
         pk=pk,
     )  # fmt: skip
     is_open = dispute.state == DisputeState.OPEN
-    may_decide = is_open and may_decide_dispute(request.user, dispute)
+    may_decide = is_open and can_decide_dispute(request.user, dispute)
     if request.method == "POST" and is_open and not may_decide:
         raise PermissionDenied  # parties included: they never get the form, and the service refuses them too
     form = DisputeDecideForm(request.POST or None)

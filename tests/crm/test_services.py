@@ -87,10 +87,10 @@ class TestOverride:
 
 
 @pytest.mark.django_db
-def test_new_primary_contact_takes_the_flag():
+def test_new_primary_contact_takes_the_flag(manager):
     customer = CustomerFactory()
     first = ContactFactory(customer=customer, is_primary=True)
-    contact_save(contact=Contact(customer=customer, name="新联系人", is_primary=True))
+    contact_save(contact=Contact(customer=customer, name="新联系人", is_primary=True), actor=manager)
     first.refresh_from_db()
     assert not first.is_primary
     assert customer.contacts.filter(is_primary=True).get().name == "新联系人"

@@ -16,7 +16,7 @@ def log(customer, author, *, days_ago=0, method=Method.PHONE, logged_hours_later
     started = timezone.now() - datetime.timedelta(days=days_ago)
     visit = Visit(customer=customer, author=author, method=method, started_at=started, discussion="谈了需求", **fields)
     visit.logged_at = started + datetime.timedelta(hours=logged_hours_later)
-    return visit_log(visit=visit)
+    return visit_log(visit=visit, actor=author)
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_next_step_becomes_a_reminder_and_due_date(customer, rep):
 def test_contacts_of_other_customers_are_ignored(customer, rep):
     mine, theirs = ContactFactory(customer=customer), ContactFactory(customer=CustomerFactory())
     visit = Visit(customer=customer, author=rep, started_at=timezone.now(), discussion="x")
-    visit_log(visit=visit, contacts=[mine, theirs], objections=[("price", "太贵"), ("real", "")])
+    visit_log(visit=visit, actor=rep, contacts=[mine, theirs], objections=[("price", "太贵"), ("real", "")])
     assert list(visit.contacts.all()) == [mine]
     assert list(visit.objections.values_list("kind", "text")) == [("price", "太贵")]
 
