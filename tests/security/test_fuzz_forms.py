@@ -1369,7 +1369,8 @@ def test_every_form_of_the_app_is_fuzzed():
 def test_the_judge_notices_a_partial_write(world, monkeypatch):
     """A view that saves half a visit and then reports a validation error fails the check: it can fail."""
 
-    def half_a_log(*, visit, contacts=(), objections=()):
+    def half_a_log(*, visit, actor, contacts=(), objections=()):
+        visit.author = actor
         visit.save()
         raise ValidationError("refused after saving")
 
