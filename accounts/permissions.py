@@ -22,10 +22,15 @@ def can_see_person(user, person) -> bool:
     return user.is_manager and person.team_id is not None and person.team.manager_id == user.pk
 
 
+def sells(user) -> bool:
+    """Reps and managers hold customers and their credit; admins do not sell (what they register goes to the pool)."""
+    return is_current(user) and not user.is_admin
+
+
 def can_hand_to(user, person) -> bool:
     """Whether `user` may give a customer, a follow-up or a complaint to `person`: a current rep or manager among
     their people. `owner_choices` is the same rule as a set, for the forms."""
-    return is_current(user) and is_current(person) and not person.is_admin and can_see_person(user, person)
+    return is_current(user) and sells(person) and can_see_person(user, person)
 
 
 def owner_choices(user):

@@ -3,7 +3,7 @@ choose what to offer. What a rule of the pool allows (cool-down, holding limit, 
 
 from django.db.models import Q
 
-from accounts.permissions import can_hand_to, can_manage_people, can_see_person, is_current
+from accounts.permissions import can_hand_to, can_manage_people, can_see_person, is_current, sells
 from crm.models import Customer
 
 from .models import Claim, Dispute, DisputeKind
@@ -11,7 +11,7 @@ from .models import Claim, Dispute, DisputeKind
 
 def can_claim(user) -> bool:
     """Reps and managers claim from the pool; admins assign (transfer) instead."""
-    return is_current(user) and (user.is_rep or user.is_manager)
+    return sells(user)
 
 
 def can_register(user) -> bool:
@@ -82,6 +82,16 @@ def disputes_decidable_by(user):
         return Dispute.objects.none()
     disputes = Dispute.objects.exclude(Q(holder=user) | Q(challenger=user))
     return disputes if user.is_admin else disputes.filter(team__manager=user)
+
+
+def decides_for_admins(user) -> bool:
+    """Admins arbitrate what no team's manager may decide (across teams, or a manager a party): their own queue."""
+    return is_current(user) and user.is_admin
+
+
+def explains_party(user, dispute) -> bool:
+    """A manager or admin who is a party sees why they cannot decide; a rep party never decides anyway."""
+    return dispute.is_party(user) and not user.is_rep
 
 
 def can_decide_dispute(user, dispute) -> bool:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction, User
-from accounts.permissions import is_current
+from accounts.permissions import sells
 from crm import reasons
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
@@ -269,10 +269,6 @@ def claim_from_pool(*, customer: Customer, actor: User) -> Claim:
     if refusal:
         raise OwnershipRefused(refusal)
     return _start_claim(customer=customer, holder=actor, actor=actor, kind=EventKind.CLAIMED, policy=policy)
-
-
-def _is_current_seller(user: User) -> bool:
-    return is_current(user) and not user.is_admin
 
 
 @transaction.atomic
@@ -598,7 +594,7 @@ def dispute_open(
         raise ValidationError({"statement": _("Give your case: when you first contacted the customer, and how.")})
     customer = lock(Customer, customer.pk)
     challenger = challenger or actor
-    if not _is_current_seller(challenger):
+    if not sells(challenger):
         raise ValidationError({"challenger": _("Choose a current rep.")})
     if customer.owner_id is None:
         raise OwnershipRefused(_("This customer is in the pool: claim it instead."))
@@ -640,7 +636,7 @@ def dispute_decide(
             _("The customer changed hands since this dispute was opened (now: %(owner)s). Open a new dispute.")
             % {"owner": holder or _("the pool")}
         )
-    if outcome in (Outcome.TRANSFER, Outcome.SPLIT) and not _is_current_seller(challenger):
+    if outcome in (Outcome.TRANSFER, Outcome.SPLIT) and not sells(challenger):
         raise OwnershipRefused(_("%(name)s has left: the customer cannot go to them.") % {"name": challenger})
     claim = Claim.objects.select_for_update().active().filter(customer=customer).first()
     if outcome == Outcome.KEEP:

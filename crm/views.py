@@ -20,7 +20,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts import audit
 from accounts.models import AuditAction, User
-from accounts.permissions import can_manage_people, manager_required
+from accounts.permissions import can_manage_people, manager_required, sells
 
 from . import exports, services
 from .filters import CustomerFilter
@@ -115,6 +115,7 @@ def customer_list(request):
             "grade_counts": [(g, counts[f"grade_{g}"]) for g in Grade.values],
             "querystring": query.urlencode(),
             "can_export": can_export_customers(request.user),
+            "holds_credit": sells(request.user),  # admins hold no credit shares
         },
     )
 

@@ -16,7 +16,13 @@ from visits.models import Visit
 from .. import services
 from ..dispute_forms import DisputeDecideForm, DisputeOpenForm
 from ..models import Claim, Dispute, DisputeState, EventKind, OwnershipEvent
-from ..permissions import can_decide_dispute, disputable_customers, disputes_decidable_by
+from ..permissions import (
+    can_decide_dispute,
+    decides_for_admins,
+    disputable_customers,
+    disputes_decidable_by,
+    explains_party,
+)
 from ..services import OwnershipRefused
 
 RECENTLY_DECIDED = 20
@@ -68,7 +74,7 @@ def dispute_list(request):
     user = request.user
     visible = Dispute.objects.visible_to(user).select_related("customer", "holder", "challenger", "team__manager")
     queue = visible.open().annotate(may_decide=Exists(disputes_decidable_by(user).filter(pk=OuterRef("pk"))))
-    admins_only = user.is_admin and request.GET.get("decider") == "admin"
+    admins_only = decides_for_admins(user) and request.GET.get("decider") == "admin"
     if admins_only:
         queue = queue.for_admins()
     queue = list(queue.order_by("opened_at", "pk"))
@@ -79,7 +85,12 @@ def dispute_list(request):
     return render(
         request,
         "claims/dispute_list.html",
-        {"queue": queue, "decided": decided[:RECENTLY_DECIDED], "admins_only": admins_only},
+        {
+            "queue": queue,
+            "decided": decided[:RECENTLY_DECIDED],
+            "admins_only": admins_only,
+            "admin_queue": decides_for_admins(user),
+        },
     )
 
 
@@ -186,7 +197,7 @@ def dispute_detail(request, pk):
             "sides": _sides(dispute, request.user, customer_visible),
             "is_open": is_open,
             "may_decide": may_decide,
-            "is_party": dispute.is_party(request.user),
+            "explains_party": is_open and explains_party(request.user, dispute),
             "takes_over": may_decide and dispute.deciding_manager not in (None, request.user),
             "form": form if may_decide else None,
         },

@@ -28,8 +28,8 @@ from crm.services import customer_override_grade, lock, notify
 
 from .checks import RowCheck, RowChecker, duplicate_message, similar_message
 from .models import FINAL_ROW_STATES, ImportJob, ImportRow, ImportState, RowState
-from .permissions import can_act_on_import, can_discard_import, can_import
 from .parsing import MAX_ROWS, MAX_UPLOAD_BYTES, FileUnreadable, file_format, inspect_upload, read_layout, read_rows
+from .permissions import can_act_on_import, can_discard_import, can_import
 
 # Up to this many rows the web request checks and imports the file itself; above, the worker does.
 INLINE_MAX_ROWS = 200
