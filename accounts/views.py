@@ -5,17 +5,14 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 
-from .models import Team, User
-from .permissions import manager_required
+from .models import User
+from .permissions import managed_teams, manager_required
 
 
 @manager_required
 def team(request):
     """Members of the team a manager leads; admins may switch to any team."""
-    teams = Team.objects.select_related("manager")
-    if not request.user.is_admin:
-        teams = teams.filter(manager=request.user)
-    teams = list(teams)
+    teams = list(managed_teams(request.user))
     team_id = request.GET.get("team")
     if team_id:
         selected = next((t for t in teams if str(t.pk) == team_id), None)

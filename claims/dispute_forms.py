@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm.forms import owner_choices
+from accounts.permissions import owner_choices, sells
 
 from .models import SPLIT_PRESETS, DisputeKind, Outcome
+from .permissions import can_open_dispute
 
 
 class DisputeOpenForm(forms.Form):
@@ -36,11 +37,11 @@ class DisputeOpenForm(forms.Form):
     def __init__(self, *args, actor, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["challenger"].queryset = owner_choices(actor).exclude(pk=customer.owner_id)
-        if actor.is_rep:
+        if not can_open_dispute(actor, customer, kind=DisputeKind.CUSTOMER_WISH):  # a rep gives their own case
             del self.fields["kind"], self.fields["challenger"]
             return
         self.fields["statement"].label = _("The case")
-        if actor.is_admin:  # admins hold no customers: they only record a customer's wish
+        if not sells(actor):  # admins hold no customers: they only record a customer's wish
             self.fields["kind"].choices = [(DisputeKind.CUSTOMER_WISH, DisputeKind.CUSTOMER_WISH.label)]
             self.fields["kind"].initial = DisputeKind.CUSTOMER_WISH
 

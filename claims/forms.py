@@ -5,7 +5,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from crm.forms import CustomerForm, owner_choices
+from accounts.permissions import owner_choices
+from crm.forms import CustomerForm
 from crm.validators import validate_credit_code
 
 REFERRAL_FIELDS = ["referred_by", "introducer_came_along", "asked_for"]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction, User
+from accounts.permissions import sells
 from crm import reasons
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
@@ -40,7 +41,17 @@ from .models import (
     decided_params,
     dispute_route,
 )
-from .permissions import may_decide_dispute
+from .permissions import (
+    can_claim,
+    can_decide_dispute,
+    can_depart,
+    can_open_dispute,
+    can_register,
+    can_register_for_others,
+    can_release,
+    can_transfer,
+    can_transfer_to,
+)
 
 
 class OwnershipRefused(ValidationError):
@@ -249,7 +260,7 @@ def claim_refusal(*, customer: Customer, rep: User, policy: OwnershipPolicy, now
 @transaction.atomic
 def claim_from_pool(*, customer: Customer, actor: User) -> Claim:
     """First come, first served: the customer row is locked, so of two reps at once one gets it."""
-    if not (actor.is_rep or actor.is_manager):
+    if not can_claim(actor):
         raise PermissionDenied
     lock(User, actor.pk)  # one claim at a time per rep, so the holding limit and daily cap hold under load
     customer = lock(Customer, customer.pk)
@@ -258,18 +269,6 @@ def claim_from_pool(*, customer: Customer, actor: User) -> Claim:
     if refusal:
         raise OwnershipRefused(refusal)
     return _start_claim(customer=customer, holder=actor, actor=actor, kind=EventKind.CLAIMED, policy=policy)
-
-
-def _is_current_seller(user: User) -> bool:
-    return user.is_active and not user.has_departed and not user.is_admin
-
-
-def _may_manage_owner(actor: User, owner: User | None) -> bool:
-    if actor.is_admin:
-        return True
-    if owner is None:
-        return actor.is_manager
-    return owner.pk == actor.pk or (actor.is_manager and User.objects.visible_to(actor).filter(pk=owner.pk).exists())
 
 
 @transaction.atomic
@@ -282,7 +281,7 @@ def claim_release(*, customer: Customer, actor: User, reason: str) -> None:
     holder = customer.owner
     if holder is None:
         raise OwnershipRefused(_("This customer is already in the pool."))
-    if not _may_manage_owner(actor, holder):
+    if not can_release(actor, customer):
         raise PermissionDenied
     claim = _end_claim(customer=customer, end_reason=EndReason.RELEASED, pool_reason=PoolReason.RELEASED)
     _record(customer=customer, kind=EventKind.RELEASED, actor=actor, claim=claim, from_user=holder, reason=reason)
@@ -296,9 +295,9 @@ def claim_transfer(*, customer: Customer, actor: User, to_user: User, reason: st
         raise ValidationError({"reason": _("Say why the customer changes hands.")})
     customer = lock(Customer, customer.pk)
     holder = customer.owner
-    if not (actor.is_manager or actor.is_admin) or not _may_manage_owner(actor, holder):
+    if not can_transfer(actor, customer):
         raise PermissionDenied
-    if not _may_manage_owner(actor, to_user) or not _is_current_seller(to_user):
+    if not can_transfer_to(actor, to_user):
         raise ValidationError({"to_user": _("Choose a current member of your team.")})
     if holder and holder.pk == to_user.pk:
         raise ValidationError({"to_user": _("%(name)s already holds this customer.") % {"name": to_user}})
@@ -442,6 +441,8 @@ def customer_register(
     `same_as` is the rep's answer to a similar name, "it is this one": that candidate is then taken as a strong
     match. Only one the check finds for the typed name may be named, so the answer reaches no other customer.
     """
+    if not can_register(actor):
+        raise PermissionDenied
     matches, strong = _duplicate_check(customer)
     if same_as is not None and not strong:
         matches = confirm_same(matches, same_as)
@@ -533,9 +534,9 @@ def customer_register_imported(
     """One row of a spreadsheet import by a manager or admin: the registration's duplicate check, but a strong
     match refuses the row ("duplicate": a file opens no dispute), and the customer goes to the owner the file
     names or, with none, to the pool (DOMAIN §5 rule 4)."""
-    if not (actor.is_manager or actor.is_admin):
+    if not can_register_for_others(actor):
         raise PermissionDenied
-    if owner is not None and not (_may_manage_owner(actor, owner) and _is_current_seller(owner)):
+    if owner is not None and not can_transfer_to(actor, owner):
         raise ValidationError({"owner": _("Choose a current member of your team.")})
     matches, strong = _duplicate_check(customer)
     if strong:
@@ -602,16 +603,14 @@ def dispute_open(
     *, customer: Customer, actor: User, statement: str, kind=DisputeKind.CLAIM, challenger: User | None = None
 ) -> Dispute:
     """A rep says they were first (rule 6), or a manager records that the customer wants another rep (rule 9)."""
+    if not can_open_dispute(actor, customer, kind=kind, challenger=challenger):
+        raise PermissionDenied  # a customer's wish is recorded by the manager who heard it, for one of their people
     statement = statement.strip()
     if not statement:
         raise ValidationError({"statement": _("Give your case: when you first contacted the customer, and how.")})
     customer = lock(Customer, customer.pk)
     challenger = challenger or actor
-    if kind == DisputeKind.CUSTOMER_WISH and not (actor.is_manager or actor.is_admin):
-        raise PermissionDenied  # a customer's wish is recorded by the manager who heard it
-    if challenger.pk != actor.pk and not _may_manage_owner(actor, challenger):
-        raise PermissionDenied
-    if not _is_current_seller(challenger):
+    if not sells(challenger):
         raise ValidationError({"challenger": _("Choose a current rep.")})
     if customer.owner_id is None:
         raise OwnershipRefused(_("This customer is in the pool: claim it instead."))
@@ -630,7 +629,7 @@ def dispute_decide(
     dispute = lock(Dispute, dispute.pk)
     if dispute.state != DisputeState.OPEN:
         raise OwnershipRefused(_("This dispute was already decided."))
-    if not may_decide_dispute(actor, dispute):
+    if not can_decide_dispute(actor, dispute):
         if dispute.is_party(actor):
             raise OwnershipRefused(
                 _("You are a party to this dispute and cannot decide it. %(decider)s")
@@ -653,7 +652,7 @@ def dispute_decide(
             _("The customer changed hands since this dispute was opened (now: %(owner)s). Open a new dispute.")
             % {"owner": holder or _("the pool")}
         )
-    if outcome in (Outcome.TRANSFER, Outcome.SPLIT) and not _is_current_seller(challenger):
+    if outcome in (Outcome.TRANSFER, Outcome.SPLIT) and not sells(challenger):
         raise OwnershipRefused(_("%(name)s has left: the customer cannot go to them.") % {"name": challenger})
     claim = Claim.objects.select_for_update().active().filter(customer=customer).first()
     if outcome == Outcome.KEEP:
@@ -709,11 +708,9 @@ def dispute_decide(
 @transaction.atomic
 def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reason: str = "") -> int:
     """A rep leaves (rule 8): they can no longer log in; their customers go to a colleague or the pool."""
-    if not (actor.is_admin or (actor.is_manager and _may_manage_owner(actor, rep))):
+    if not can_depart(actor, rep):
         raise PermissionDenied
-    if reassign_to is not None and (
-        reassign_to.pk == rep.pk or not _is_current_seller(reassign_to) or not _may_manage_owner(actor, reassign_to)
-    ):
+    if reassign_to is not None and (reassign_to.pk == rep.pk or not can_transfer_to(actor, reassign_to)):
         raise ValidationError({"reassign_to": _("Choose a current member of your team.")})
     rep = lock(User, rep.pk)
     policy = OwnershipPolicy.current()

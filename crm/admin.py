@@ -78,11 +78,11 @@ class ContactAdmin(admin.ModelAdmin):
 
     # Through the service, so that complaints a deleted contact made keep the complainant's name.
     def delete_model(self, request, obj):
-        contact_delete(contact=obj)
+        contact_delete(contact=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for contact in queryset:
-            contact_delete(contact=contact)
+            contact_delete(contact=contact, actor=request.user)
 
 
 @admin.register(GradeChange)

@@ -4,8 +4,6 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-
 from .models import Contact, Customer, Grade
 from .normalize import normalize_name
 from .validators import clean_credit_code
@@ -35,11 +33,6 @@ class CustomerNameField(forms.CharField):
                 _("Several customers match “%(name)s”: type the full name."), params={"name": value}
             )
         return matches[0]
-
-
-def owner_choices(actor):
-    """Whom `actor` may give a customer to: current reps and managers among their people."""
-    return User.objects.visible_to(actor).current().exclude(role="admin").select_related("team")
 
 
 class CustomerForm(forms.ModelForm):

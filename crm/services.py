@@ -12,6 +12,7 @@ from accounts.models import AuditAction, User
 from . import reasons
 from .complaints.models import Complaint
 from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
+from .permissions import can_create_customer, can_edit_customer, can_set_grade
 
 
 def lock(model, pk):
@@ -19,10 +20,17 @@ def lock(model, pk):
     return model.objects.select_for_update().get(pk=pk)
 
 
+def _stored(customer: Customer) -> Customer:
+    """The customer as saved: who may change it depends on who holds it now, not on what a form wrote."""
+    return Customer.objects.select_related("owner__team").get(pk=customer.pk)
+
+
 @transaction.atomic
 def customer_save(*, customer: Customer, actor: User) -> Customer:
     """Save a new or edited customer; its grade follows the facts unless a manager set it."""
     is_new = customer.pk is None
+    if not (can_create_customer(actor) if is_new else can_edit_customer(actor, _stored(customer))):
+        raise PermissionDenied
     policy = GradeRule.policy()
     previous_grade = None if is_new else Customer.objects.values_list("grade", flat=True).get(pk=customer.pk)
     if is_new:
@@ -56,7 +64,7 @@ def customer_override_grade(
     *, customer: Customer, grade: str, actor: User, reason: str = "", reason_code: str = "", reason_params=None
 ) -> Customer:
     """A manager sets the grade by hand; the reason is kept in the history (or the system's, as a code)."""
-    if not (actor.is_manager or actor.is_admin):
+    if not can_set_grade(actor, _stored(customer)):
         raise PermissionDenied
     reason = reason.strip()
     if not (reason or reason_code):
@@ -72,7 +80,7 @@ def customer_override_grade(
 @transaction.atomic
 def customer_follow_suggested_grade(*, customer: Customer, actor: User, reason: str = "") -> Customer:
     """End a manual override: the grade goes back to what the facts suggest."""
-    if not (actor.is_manager or actor.is_admin):
+    if not can_set_grade(actor, _stored(customer)):
         raise PermissionDenied
     return _set_grade(
         customer=customer,
@@ -119,16 +127,20 @@ def _set_grade(
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact) -> None:
+def contact_delete(*, contact: Contact, actor: User) -> None:
     """Remove a contact; the complaints they made keep their name (a complaint must name its complainant)."""
+    if not can_edit_customer(actor, _stored(contact.customer)):
+        raise PermissionDenied
     name = contact.name[: Complaint._meta.get_field("complainant_name").max_length]
     Complaint.objects.filter(complainant=contact, complainant_name="").update(complainant_name=name)
     contact.delete()
 
 
 @transaction.atomic
-def contact_save(*, contact: Contact) -> Contact:
+def contact_save(*, contact: Contact, actor: User) -> Contact:
     """Save a contact; making it primary takes the flag from the customer's other contacts."""
+    if not can_edit_customer(actor, _stored(contact.customer)):
+        raise PermissionDenied
     if contact.is_primary:
         Contact.objects.filter(customer=contact.customer, is_primary=True).exclude(pk=contact.pk).update(
             is_primary=False

@@ -20,13 +20,14 @@ from django_htmx.http import reswap, retarget
 
 from accounts import audit
 from accounts.models import AuditAction, User
-from accounts.permissions import manager_required
+from accounts.permissions import can_manage_people, manager_required, sells
 
 from . import exports, services
 from .filters import CustomerFilter
 from .forms import ContactForm, FollowSuggestionForm, GradeOverrideForm
 from .models import Contact, Customer, Grade, GradeRule, Notification
 from .pdf import render_pdf
+from .permissions import can_edit_customer, can_export_customers, can_set_grade
 from .services import contact_save, customer_follow_suggested_grade, customer_override_grade
 from .tasks import broker_reachable
 
@@ -35,7 +36,7 @@ PAGE_SIZE = 25
 
 def home(request):
     """Each role's start page: reps their day; managers and admins the follow-up board."""
-    if request.user.is_rep:
+    if not can_manage_people(request.user):  # the board's own rule (claims.board.permissions.can_see_board)
         return redirect("visits:day")
     return redirect("board:board")
 
@@ -113,7 +114,8 @@ def customer_list(request):
             "counts": counts,
             "grade_counts": [(g, counts[f"grade_{g}"]) for g in Grade.values],
             "querystring": query.urlencode(),
-            "can_export": request.user.is_manager or request.user.is_admin,
+            "can_export": can_export_customers(request.user),
+            "holds_credit": sells(request.user),  # admins hold no credit shares
         },
     )
 
@@ -165,7 +167,7 @@ def _visible_customer(request, pk):
 def editable_customer(request, pk):
     """The customer `pk` if the user may change it: 404 if they cannot see it, 403 if they only see it."""
     customer = _visible_customer(request, pk)
-    if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
+    if not can_edit_customer(request.user, customer):
         raise PermissionDenied
     return customer
 
@@ -192,8 +194,8 @@ def customer_card_context(request, customer):
         "man_verdict": customer.man_verdict,
         "quadrant": customer.quadrant,
         "grade_changes": customer.grade_changes.select_related("changed_by")[:20],
-        "can_edit": not user.is_rep or customer.owner_id == user.pk,
-        "can_set_grade": user.is_manager or user.is_admin,
+        "can_edit": can_edit_customer(user, customer),
+        "can_set_grade": can_set_grade(user, customer),
         "grade_form": GradeOverrideForm(initial={"grade": customer.grade}),
         "read_only": False,
     }
@@ -235,7 +237,7 @@ def contact_form(request, pk, contact_pk=None):
     contact = get_object_or_404(Contact, pk=contact_pk, customer=customer) if contact_pk else Contact(customer=customer)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        contact_save(contact=form.save(commit=False))
+        contact_save(contact=form.save(commit=False), actor=request.user)
         if request.htmx:
             response = render(request, "crm/partials/contacts.html", customer_card_context(request, customer))
             return reswap(retarget(response, "#contacts"), "innerHTML")
@@ -248,7 +250,7 @@ def contact_form(request, pk, contact_pk=None):
 @require_POST
 def contact_delete(request, pk, contact_pk):
     customer = editable_customer(request, pk)
-    services.contact_delete(contact=get_object_or_404(Contact, pk=contact_pk, customer=customer))
+    services.contact_delete(contact=get_object_or_404(Contact, pk=contact_pk, customer=customer), actor=request.user)
     if request.htmx:
         return render(request, "crm/partials/contacts.html", customer_card_context(request, customer))
     messages.success(request, _("Contact removed."))

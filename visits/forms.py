@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import owner_choices
 from crm.dates import validate_plausible_day
-from crm.forms import owner_choices
 
 from .models import ObjectionKind, Visit
 

@@ -2,7 +2,8 @@
 
 from django.utils import timezone
 
-from .models import Escalation, Reminder, ReminderState
+from .models import Reminder, ReminderState
+from .permissions import escalations_for
 
 
 def due_count(user) -> int:
@@ -11,5 +12,4 @@ def due_count(user) -> int:
 
 
 def escalated_count(user) -> int:
-    escalations = Escalation.objects.filter(reminder__state=ReminderState.OPEN)
-    return (escalations if user.is_admin else escalations.filter(manager=user)).count()
+    return escalations_for(user).filter(reminder__state=ReminderState.OPEN).count()

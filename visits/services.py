@@ -13,6 +13,7 @@ from crm.models import Customer, GradeRule
 from crm.services import lock
 
 from .models import Method, Objection, Reminder, ReminderKind, ReminderState, Snooze, Visit, VisitRevision
+from .permissions import can_dismiss_reminder, can_edit_visit, can_log_visit, can_own_next_step, can_snooze
 from .signals import visit_logged
 
 THANK_YOU_DAYS = 1  # thank-you message within 24 hours of a first visit
@@ -48,10 +49,23 @@ def next_follow_up(customer: Customer, *, policy=None, today=None) -> datetime.d
     return max(due, paused_until) if paused_until else due
 
 
+def _check_next_step_owner(visit: Visit, actor: User) -> None:
+    """The next step goes to someone the actor may hand work to (the form offers only them)."""
+    if visit.next_step_owner_id and not (
+        visit.next_step_owner_id == actor.pk or can_own_next_step(actor, visit.next_step_owner)
+    ):
+        raise ValidationError({"next_step_owner": _("Choose a current member of your team.")})
+
+
 @transaction.atomic
-def visit_log(*, visit: Visit, contacts=(), objections=()) -> Visit:
-    """Record a visit; the customer's dates, reminders and (first visit) thank-you rules follow at once."""
+def visit_log(*, visit: Visit, actor: User, contacts=(), objections=()) -> Visit:
+    """Record a visit by `actor`, its author; the customer's dates, reminders and (first visit) thank-you rules
+    follow at once."""
     customer = lock(Customer, visit.customer_id)
+    if not can_log_visit(actor, customer):
+        raise PermissionDenied
+    visit.author = actor
+    _check_next_step_owner(visit, actor)
     is_first = not customer.visits.exists()
     visit.full_clean(exclude=["contacts"])
     visit.save()
@@ -107,8 +121,9 @@ def _revision_value(visit, name):
 
 def visit_update(*, visit: Visit, actor: User, contacts=(), reason="") -> Visit:
     """Save an edit and keep what it changed. Past the author's window only an admin corrects, with a reason."""
-    if not visit.editable_by(actor):
+    if not can_edit_visit(actor, visit):
         raise PermissionDenied
+    _check_next_step_owner(visit, actor)
     reason = reason.strip()
     if visit.needs_correction_reason(actor) and not reason:
         raise ValidationError({"correction_reason": _("Say why this record is corrected.")})
@@ -144,10 +159,13 @@ def _refresh_last_contact(customer_id):
 
 @transaction.atomic
 def reminder_dismiss(*, reminder: Reminder, actor: User, reason: str) -> Reminder:
+    """The person who owes a follow-up says it is not needed, and why."""
+    reminder = lock(Reminder, reminder.pk)
+    if not can_dismiss_reminder(actor, reminder):
+        raise PermissionDenied
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why this follow-up is not needed.")})
-    reminder = lock(Reminder, reminder.pk)
     if reminder.state != ReminderState.OPEN:
         return reminder
     reminder.state = ReminderState.DISMISSED
@@ -160,10 +178,12 @@ def reminder_dismiss(*, reminder: Reminder, actor: User, reason: str) -> Reminde
 @transaction.atomic
 def customer_snooze(*, customer: Customer, actor: User, days: int, reason: str) -> Snooze:
     """ "Not now" (暂时不需要): pause follow-ups; the sweep reminds the owner when the pause ends."""
+    customer = lock(Customer, customer.pk)
+    if not can_snooze(actor, customer):
+        raise PermissionDenied
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Write what the customer said.")})
-    customer = lock(Customer, customer.pk)
     until = timezone.localdate() + datetime.timedelta(days=days)
     snooze = Snooze.objects.create(customer=customer, until=until, reason=reason, created_by=actor)
     customer.reminders.open().filter(due_on__lt=until).exclude(kind=ReminderKind.NEXT_STEP).update(

@@ -20,7 +20,8 @@ from crm.pdf import render_pdf
 
 from .calendar import calendar_feed_for, calendar_feed_ics, calendar_feed_revoke
 from .forms import DismissForm, SnoozeForm, VisitForm
-from .models import CalendarFeed, Escalation, Reminder, ReminderState, Visit
+from .models import CalendarFeed, Reminder, ReminderState, Visit
+from .permissions import can_dismiss_reminder, can_edit_visit, can_log_visit, escalations_for
 from .services import customer_snooze, reminder_dismiss, visit_log, visit_update
 
 WEEK = datetime.timedelta(days=7)
@@ -28,8 +29,8 @@ WEEK = datetime.timedelta(days=7)
 
 def _followed_customer(request, pk):
     """A customer the user may log visits for: one they can see and change."""
-    customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
-    if not Customer.objects.editable_by(request.user).filter(pk=pk).exists():
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner__team"), pk=pk)
+    if not can_log_visit(request.user, customer):
         raise PermissionDenied
     return customer
 
@@ -39,9 +40,11 @@ def visit_create(request, pk):
     form = VisitForm(request.POST or None, customer=customer, actor=request.user)
     if request.method == "POST" and form.is_valid():
         visit = form.save(commit=False)
-        visit.customer, visit.author = customer, request.user
+        visit.customer = customer
         try:
-            visit_log(visit=visit, contacts=form.cleaned_data["contacts"], objections=form.objections())
+            visit_log(
+                visit=visit, actor=request.user, contacts=form.cleaned_data["contacts"], objections=form.objections()
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -54,7 +57,7 @@ def visit_create(request, pk):
 
 def visit_edit(request, pk):
     visit = get_object_or_404(Visit.objects.visible_to(request.user).select_related("customer"), pk=pk)
-    if not visit.editable_by(request.user):
+    if not can_edit_visit(request.user, visit):
         raise PermissionDenied
     correcting = visit.needs_correction_reason(request.user)
     form = VisitForm(
@@ -86,13 +89,12 @@ def visit_history(request, pk):
 def escalation_list(request):
     """Follow-ups escalated to this manager (every team's for an admin) that are still open."""
     escalations = (
-        Escalation.objects.filter(reminder__state=ReminderState.OPEN)
+        escalations_for(request.user)
+        .filter(reminder__state=ReminderState.OPEN)
         .filter(reminder__customer__in=Customer.objects.visible_to(request.user))
         .select_related("reminder__customer", "reminder__assignee", "manager")
         .order_by("reminder__due_on", "pk")
     )
-    if not request.user.is_admin:
-        escalations = escalations.filter(manager=request.user)
     today = timezone.localdate()
     escalations = list(escalations)
     for escalation in escalations:
@@ -154,7 +156,9 @@ def day(request):
 
 @require_POST
 def reminder_dismiss_view(request, pk):
-    reminder = get_object_or_404(Reminder.objects.visible_to(request.user).filter(assignee=request.user), pk=pk)
+    reminder = get_object_or_404(Reminder.objects.visible_to(request.user), pk=pk)
+    if not can_dismiss_reminder(request.user, reminder):
+        raise Http404  # someone else's follow-up: as if it were not there
     form = DismissForm(request.POST)
     if form.is_valid():
         reminder_dismiss(reminder=reminder, actor=request.user, reason=form.cleaned_data["reason"])

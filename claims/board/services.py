@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
+from accounts.permissions import managed_teams
 from crm.complaints.models import Complaint
 from crm.models import BuyingRole, Contact, Customer, Grade, GradeRule, Status
 from visits.models import Method, Reminder, ReminderKind, Snooze, Visit
@@ -110,10 +111,7 @@ class Scope:
 
 def board_scope(user: User, team_id: str | None) -> Scope | None:
     """The board `user` asked for; None when `team_id` names no team they may see."""
-    teams = Team.objects.select_related("manager").order_by("name")
-    if not user.is_admin:
-        teams = teams.filter(manager=user)
-    teams = list(teams)
+    teams = list(managed_teams(user).order_by("name"))
     if not team_id:
         return Scope(user=user, teams=teams)
     chosen = next((team for team in teams if str(team.pk) == team_id), None)

@@ -21,6 +21,7 @@ from ..views.pool import transfer_from_form
 from .charts import board_charts
 from .digest import digest_context
 from .filters import BoardFilter
+from .permissions import can_see_job_heartbeats
 from .services import Card, board_columns, board_scope, overdue_first, team_figures, with_card_facts
 
 COLUMN_PAGE = 100  # cards per page when one column is shown in full
@@ -66,7 +67,7 @@ def board(request):
             columns=board_columns(customers, today, grades=board_filter.grades),
             figures=figures,
             charts=board_charts(figures),
-            heartbeats=JobHeartbeat.objects.all() if request.user.is_admin else None,
+            heartbeats=JobHeartbeat.objects.all() if can_see_job_heartbeats(request.user) else None,
         )
     return render(request, "board/board.html", context)
 

@@ -1,8 +1,8 @@
 from django import template
 from django.utils import timezone
 
+from .. import permissions
 from ..models import Claim, OwnershipEvent, OwnershipPolicy
-from ..permissions import may_claim
 from ..services import claimable_from
 
 register = template.Library()
@@ -26,7 +26,7 @@ def ownership_panel(context, customer, for_print=False, limit=30, read_only=Fals
     )
     events = list(events if limit is None else events[: limit + 1])
     holds = customer.owner_id is not None
-    can_claim = not read_only and not holds and may_claim(user)
+    claiming = not read_only and not holds and permissions.can_claim(user)
     return {
         "customer": customer,
         "claim": claim,
@@ -36,11 +36,11 @@ def ownership_panel(context, customer, for_print=False, limit=30, read_only=Fals
         "more_events": limit is not None and len(events) > limit,
         "for_print": for_print,
         "read_only": read_only,
-        "can_claim": can_claim,
-        "claimable_from": claimable_from(customers=[customer], rep=user).get(customer.pk) if can_claim else None,
+        "can_claim": claiming,
+        "claimable_from": claimable_from(customers=[customer], rep=user).get(customer.pk) if claiming else None,
         "claim_next": context["request"].get_full_path(),  # a refused claim comes back to this card
-        # The services decide; these only choose which buttons to offer to someone who can see the card.
-        "can_release": not read_only and holds and (customer.owner_id == user.pk or not user.is_rep),
-        "can_transfer": not read_only and not user.is_rep,
-        "can_dispute": not read_only and holds and user.is_rep and customer.owner_id != user.pk,
+        # The rules the services check, to offer only the buttons that will be accepted.
+        "can_release": not read_only and permissions.can_release(user, customer),
+        "can_transfer": not read_only and permissions.can_transfer(user, customer),
+        "can_dispute": not read_only and permissions.offers_dispute(user, customer),
     }

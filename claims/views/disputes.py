@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,20 +16,18 @@ from visits.models import Visit
 from .. import services
 from ..dispute_forms import DisputeDecideForm, DisputeOpenForm
 from ..models import Claim, Dispute, DisputeState, EventKind, OwnershipEvent
-from ..permissions import disputes_decidable_by, may_decide_dispute
+from ..permissions import (
+    can_decide_dispute,
+    decides_for_admins,
+    disputable_customers,
+    disputes_decidable_by,
+    explains_party,
+)
 from ..services import OwnershipRefused
 
 RECENTLY_DECIDED = 20
 # History rows in which a rep received the customer: the evidence of when each side held it.
 RECEIVED = [EventKind.REGISTERED, EventKind.CLAIMED, EventKind.TRANSFERRED, EventKind.DECIDED, EventKind.DEPARTED]
-
-
-def _disputable_customers(user):
-    """Customers whose card the user sees, and those they held before: a rep who lost one may say they were first."""
-    return Customer.objects.filter(
-        Q(pk__in=Customer.objects.visible_to(user).values("pk"))
-        | Q(pk__in=Claim.objects.filter(holder=user).values("customer"))
-    )
 
 
 def _active_claim(customer):
@@ -41,7 +39,7 @@ def _protection_left(claim):
 
 
 def dispute_open(request, pk):
-    customer = get_object_or_404(_disputable_customers(request.user).select_related("owner"), pk=pk)
+    customer = get_object_or_404(disputable_customers(request.user).select_related("owner"), pk=pk)
     form = DisputeOpenForm(request.POST or None, actor=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         challenger = form.cleaned_data["challenger"]
@@ -76,7 +74,7 @@ def dispute_list(request):
     user = request.user
     visible = Dispute.objects.visible_to(user).select_related("customer", "holder", "challenger", "team__manager")
     queue = visible.open().annotate(may_decide=Exists(disputes_decidable_by(user).filter(pk=OuterRef("pk"))))
-    admins_only = user.is_admin and request.GET.get("decider") == "admin"
+    admins_only = decides_for_admins(user) and request.GET.get("decider") == "admin"
     if admins_only:
         queue = queue.for_admins()
     queue = list(queue.order_by("opened_at", "pk"))
@@ -87,7 +85,12 @@ def dispute_list(request):
     return render(
         request,
         "claims/dispute_list.html",
-        {"queue": queue, "decided": decided[:RECENTLY_DECIDED], "admins_only": admins_only},
+        {
+            "queue": queue,
+            "decided": decided[:RECENTLY_DECIDED],
+            "admins_only": admins_only,
+            "admin_queue": decides_for_admins(user),
+        },
     )
 
 
@@ -157,7 +160,7 @@ def dispute_detail(request, pk):
         pk=pk,
     )  # fmt: skip
     is_open = dispute.state == DisputeState.OPEN
-    may_decide = is_open and may_decide_dispute(request.user, dispute)
+    may_decide = is_open and can_decide_dispute(request.user, dispute)
     if request.method == "POST" and is_open and not may_decide:
         raise PermissionDenied  # parties included: they never get the form, and the service refuses them too
     form = DisputeDecideForm(request.POST or None)
@@ -194,7 +197,7 @@ def dispute_detail(request, pk):
             "sides": _sides(dispute, request.user, customer_visible),
             "is_open": is_open,
             "may_decide": may_decide,
-            "is_party": dispute.is_party(request.user),
+            "explains_party": is_open and explains_party(request.user, dispute),
             "takes_over": may_decide and dispute.deciding_manager not in (None, request.user),
             "form": form if may_decide else None,
         },

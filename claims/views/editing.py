@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from crm.views import editable_customer
 
 from ..forms import CustomerEditForm
-from ..permissions import may_claim
+from ..permissions import can_claim
 from ..services import RegistrationOutcome, claimable_from, customer_edit
 from .registration import _add_errors, match_rows
 
@@ -40,7 +40,7 @@ def customer_update(request, pk):
             existing=edit.customer,
             dispute=edit.dispute,
             matches=match_rows(user, edit.matches),
-            can_claim=may_claim(user),
+            can_claim=can_claim(user),
             claimable_from=(
                 claimable_from(customers=[edit.customer], rep=user).get(edit.customer.pk)
                 if edit.outcome == RegistrationOutcome.POOL

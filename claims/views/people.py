@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -11,6 +12,7 @@ from accounts.permissions import manager_required
 from crm.models import Customer
 
 from ..dispute_forms import DepartForm
+from ..permissions import can_depart
 from ..services import rep_depart
 
 
@@ -22,9 +24,9 @@ def _team_page(person):
 @manager_required
 def depart(request, pk):
     """A manager for the people of their team, an admin for anyone; never oneself."""
-    person = get_object_or_404(
-        User.objects.visible_to(request.user).exclude(pk=request.user.pk).select_related("team"), pk=pk
-    )
+    person = get_object_or_404(User.objects.visible_to(request.user).select_related("team"), pk=pk)
+    if not can_depart(request.user, person):
+        raise Http404  # oneself: as before, no such page
     form = DepartForm(request.POST or None, actor=request.user, person=person)
     if request.method == "POST" and form.is_valid():
         reassign_to = form.cleaned_data["reassign_to"]

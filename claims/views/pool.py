@@ -15,7 +15,7 @@ from crm.models import Customer
 
 from ..filters import PoolFilter
 from ..forms import ReleaseForm, TransferForm
-from ..permissions import may_claim
+from ..permissions import can_claim
 from ..services import OwnershipRefused, claim_from_pool, claim_release, claim_transfer, claimable_from
 
 PAGE_SIZE = 50
@@ -26,8 +26,8 @@ def pool(request):
     pool_filter = PoolFilter(request.GET or None, queryset=Customer.objects.filter(owner__isnull=True))
     customers = pool_filter.qs.order_by(F("pool_since").desc(nulls_last=True), "pk")
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_claim = may_claim(request.user)
-    opens = claimable_from(customers=page, rep=request.user) if can_claim else {}
+    claiming = can_claim(request.user)
+    opens = claimable_from(customers=page, rep=request.user) if claiming else {}
     for customer in page:
         customer.claimable_from = opens.get(customer.pk)
     query = request.GET.copy()
@@ -39,7 +39,7 @@ def pool(request):
             "filter": pool_filter,
             "page": page,
             "querystring": query.urlencode(),
-            "can_claim": can_claim,
+            "can_claim": claiming,
         },
     )
 

@@ -9,7 +9,7 @@ from crm.models import Customer
 
 from ..duplicates import confirm_same, find_duplicates
 from ..forms import DuplicateCheckForm, RegistrationForm
-from ..permissions import may_claim
+from ..permissions import can_claim
 from ..services import RegistrationOutcome, claimable_from, customer_register
 
 PREFILL = {"q": "name", "phone": "phones", "code": "credit_code"}  # duplicate-check query -> registration field
@@ -21,7 +21,7 @@ def match_rows(user, matches):
     visible = set(
         Customer.objects.visible_to(user).filter(pk__in=[m.customer.pk for m in matches]).values_list("pk", flat=True)
     )
-    claiming = may_claim(user)
+    claiming = can_claim(user)
     pooled = [match.customer for match in matches if match.customer.owner_id is None]
     opens = claimable_from(customers=pooled, rep=user) if claiming and pooled else {}
     return [
@@ -105,7 +105,7 @@ def register(request):
             outcome=registration.outcome,
             existing=customer,
             matches=match_rows(user, registration.matches),
-            can_claim=may_claim(user),
+            can_claim=can_claim(user),
             claimable_from=(
                 claimable_from(customers=[customer], rep=user).get(customer.pk)
                 if registration.outcome == RegistrationOutcome.POOL

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
+from accounts.permissions import owner_choices
 from crm.dates import validate_plausible_day
-from crm.forms import owner_choices
 
 from .models import Complaint, State
 from .services import REQUIRED_FOR, STEP_FIELDS

@@ -19,6 +19,7 @@ from crm.services import lock, notify
 from crm.sql import insert_from_select
 
 from .models import TRANSITIONS, Complaint, ComplaintEvent, State
+from .permissions import can_assign_complaint, can_handle_complaint, can_record_complaint
 
 # What a step needs before it is allowed: the field and the message that asks for it.
 REQUIRED_FOR = {
@@ -43,19 +44,20 @@ def _manager_of(user):
     return team.manager if team and team.manager_id else None
 
 
-def may_handle(user: User, complaint: Complaint) -> bool:
-    """The assignee, whoever may change the customer, and admins move a complaint along."""
-    if user.is_admin or complaint.assignee_id == user.pk:
-        return True
-    return Customer.objects.editable_by(user).filter(pk=complaint.customer_id).exists()
+def _check_assignee(complaint: Complaint, actor: User) -> None:
+    """A complaint goes to someone the actor may hand work to (the form offers only them)."""
+    if not can_assign_complaint(actor, complaint.assignee):
+        raise ValidationError({"assignee": _("Choose a current member of your team.")})
 
 
 @transaction.atomic
 def complaint_record(*, complaint: Complaint, actor: User) -> Complaint:
     """Any rep who can see the customer records a complaint; the owner always hears of it, and at once for an A."""
-    customer = Customer.objects.visible_to(actor).filter(pk=complaint.customer_id).first()
-    if customer is None:
+    customer = Customer.objects.filter(pk=complaint.customer_id).select_related("owner").first()
+    if customer is None or not can_record_complaint(actor, customer):
         raise PermissionDenied
+    if complaint.assignee_id:
+        _check_assignee(complaint, actor)
     if complaint.complainant_id and complaint.complainant.customer_id != customer.pk:
         raise ValidationError({"complainant": _("Choose one of this customer's contacts.")})
     complaint.assignee_id = complaint.assignee_id or customer.owner_id or actor.pk
@@ -114,7 +116,7 @@ def complaint_move(
     edit before the step, and like the step only if the step is taken.
     """
     complaint = lock(Complaint, complaint.pk)
-    if not may_handle(actor, complaint):
+    if not can_handle_complaint(actor, complaint):
         raise PermissionDenied
     if to_state not in TRANSITIONS[complaint.state]:
         raise ValidationError(
@@ -147,10 +149,12 @@ def complaint_move(
 def complaint_update(*, complaint: Complaint, actor: User, changed: list[str]) -> Complaint:
     """Save what the team learned or did; the edit is a step in the history, and a new assignee hears."""
     current = lock(Complaint, complaint.pk)
-    if not may_handle(actor, current):
+    if not can_handle_complaint(actor, current):
         raise PermissionDenied
     if not changed:
         return current
+    if "assignee" in changed and complaint.assignee_id != current.assignee_id:
+        _check_assignee(complaint, actor)
     fields = [name for name in changed if name != "assignee"]
     if "assignee" in changed:
         fields.append("assignee")

@@ -18,7 +18,8 @@ from crm.pdf import render_pdf
 from .filters import ComplaintFilter
 from .forms import ComplaintEditForm, ComplaintForm, ComplaintStepForm
 from .models import Category, Complaint, State
-from .services import complaint_move, complaint_record, complaint_update, may_handle
+from .permissions import can_handle_complaint
+from .services import complaint_move, complaint_record, complaint_update
 
 PAGE_SIZE = 50
 
@@ -96,7 +97,7 @@ def complaint_list(request):
 
 
 def _detail_context(request, complaint, step_form=None):
-    can_handle = may_handle(request.user, complaint)
+    can_handle = can_handle_complaint(request.user, complaint)
     return {
         "complaint": complaint,
         "customer": complaint.customer,
@@ -136,13 +137,17 @@ def complaint_move_view(request, pk):
 
 def complaint_edit(request, pk):
     complaint = _visible_complaint(request, pk)
-    if not may_handle(request.user, complaint):
+    if not can_handle_complaint(request.user, complaint):
         raise PermissionDenied
     form = ComplaintEditForm(request.POST or None, instance=complaint, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        complaint_update(complaint=form.save(), actor=request.user, changed=form.changed_data)
-        messages.success(request, _("Changes saved."))
-        return redirect("complaints:detail", pk=complaint.pk)
+        try:
+            complaint_update(complaint=form.save(commit=False), actor=request.user, changed=form.changed_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("complaints:detail", pk=complaint.pk)
     return render(
         request,
         "complaints/complaint_form.html",

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import User
+from accounts.permissions import owner_choices
 from claims.duplicates import REASONS, Match, find_duplicates
 from claims.forms import RegistrationForm
 from crm.exports import CONTACT_COLUMNS, CUSTOMER_COLUMNS, yes_no
-from crm.forms import ContactForm, owner_choices
+from crm.forms import ContactForm
 from crm.models import BuyingRole, Contact, Customer, RelationshipLevel, Status
 from crm.normalize import normalize_name, split_phones
 from crm.validators import clean_credit_code

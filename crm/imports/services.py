@@ -29,14 +29,11 @@ from crm.services import customer_override_grade, lock, notify
 from .checks import RowCheck, RowChecker, duplicate_message, similar_message
 from .models import FINAL_ROW_STATES, ImportJob, ImportRow, ImportState, RowState
 from .parsing import MAX_ROWS, MAX_UPLOAD_BYTES, FileUnreadable, file_format, inspect_upload, read_layout, read_rows
+from .permissions import can_act_on_import, can_discard_import, can_import
 
 # Up to this many rows the web request checks and imports the file itself; above, the worker does.
 INLINE_MAX_ROWS = 200
 CHUNK_ROWS = 500  # rows written (dry run) or counted (import) at a time
-
-
-def may_import(user: User) -> bool:
-    return user.is_authenticated and (user.is_manager or user.is_admin)
 
 
 @transaction.atomic
@@ -46,7 +43,7 @@ def import_job_create(*, actor: User, file_name: str, content: bytes, language: 
     Only the titles and a row count are read here, within a fixed budget (the web request's part):
     the rest of a file, however it is made, is read by the dry run, on the worker unless it is small.
     """
-    if not may_import(actor):
+    if not can_import(actor):
         raise PermissionDenied
     if len(content) > MAX_UPLOAD_BYTES:
         raise FileUnreadable(
@@ -237,7 +234,7 @@ def import_job_overdue(job_pk: int) -> None:
 def import_job_confirm(*, job: ImportJob, actor: User) -> bool:
     """Start the import of a checked job; False if it was already started (a second click changes nothing)."""
     job = lock(ImportJob, job.pk)
-    if job.created_by_id != actor.pk or not may_import(actor):
+    if not can_act_on_import(actor, job):
         raise PermissionDenied
     if job.state != ImportState.CHECKED:
         return False
@@ -245,6 +242,15 @@ def import_job_confirm(*, job: ImportJob, actor: User) -> bool:
     job.import_started_at, job.confirmed_from = timezone.now(), audit.serving_client_ip()
     job.save(update_fields=["state", "import_started_at", "confirmed_from", "updated_at"])
     return True
+
+
+@transaction.atomic
+def import_job_discard(*, job: ImportJob, actor: User) -> None:
+    """Who uploaded a file drops it before its import starts; an import that started is kept as a record."""
+    job = lock(ImportJob, job.pk)
+    if not can_discard_import(actor, job):
+        raise PermissionDenied
+    job.delete()
 
 
 @transaction.atomic

@@ -19,11 +19,13 @@ from crm.tasks import enqueue
 from .forms import UploadForm
 from .models import ImportJob, ImportState, RowState
 from .parsing import FileUnreadable, read_layout
+from .permissions import can_act_on_import
 from .services import (
     error_report_lines,
     import_job_check,
     import_job_confirm,
     import_job_create,
+    import_job_discard,
     import_job_run,
     import_job_unconfirm,
     runs_in_background,
@@ -41,7 +43,7 @@ def _jobs(request):
 
 def _own_job(request, pk):
     job = get_object_or_404(_jobs(request), pk=pk)
-    if job.created_by_id != request.user.pk:
+    if not can_act_on_import(request.user, job):
         raise PermissionDenied  # an admin may look at anyone's import, not act on it
     return job
 
@@ -113,7 +115,7 @@ def _preview(job, rows):
 @manager_required
 def import_job(request, pk):
     job = get_object_or_404(_jobs(request), pk=pk)
-    context = {"job": job, "may_act": job.created_by_id == request.user.pk}
+    context = {"job": job, "may_act": can_act_on_import(request.user, job)}
     if job.state in (ImportState.CHECKED, ImportState.IMPORTING, ImportState.DONE):
         default = "errors" if job.state == ImportState.DONE and job.rejected_rows else "all"
         shown = request.GET.get("show") if request.GET.get("show") in ROW_FILTERS else default
@@ -129,7 +131,7 @@ def import_progress(request, pk):
     job = get_object_or_404(_jobs(request), pk=pk)
     if not job.is_running and request.htmx:
         return HttpResponseClientRefresh()
-    context = {"job": job, "may_act": job.created_by_id == request.user.pk}
+    context = {"job": job, "may_act": can_act_on_import(request.user, job)}
     return render(request, "crm/imports/partials/progress.html", context)
 
 
@@ -167,9 +169,7 @@ def import_resume(request, pk):
 @require_POST
 def import_discard(request, pk):
     job = _own_job(request, pk)
-    if not job.may_discard:
-        raise PermissionDenied
-    job.delete()
+    import_job_discard(job=job, actor=request.user)
     messages.success(request, _("The import of %(file)s was discarded.") % {"file": job.file_name})
     return redirect("crm:import_start")
 

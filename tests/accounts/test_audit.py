@@ -142,7 +142,7 @@ class TestDomainActions:
         customer = customer_register(
             customer=Customer(name="青岛杰航机械有限公司", phones="0532-88886666", need="五轴"), actor=rep
         ).customer
-        visit_log(visit=Visit(customer=customer, author=rep, started_at=timezone.now(), discussion="回访"))
+        visit_log(visit=Visit(customer=customer, started_at=timezone.now(), discussion="回访"), actor=rep)
         colleague = UserFactory(team=rep.team)
         claim_transfer(customer=customer, actor=manager, to_user=colleague, reason="客户要求")
         pooled = CustomerFactory(

@@ -4,7 +4,7 @@ import pytest
 
 from claims.models import ArbiterReason, Dispute, OwnershipPolicy
 from claims.navigation import open_disputes_count
-from claims.permissions import disputes_decidable_by, may_decide_dispute
+from claims.permissions import can_decide_dispute, disputes_decidable_by
 from claims.services import dispute_open
 from tests.factories import TeamFactory, UserFactory
 
@@ -20,7 +20,7 @@ def collide(register, holder, challenger):
 
 
 def deciders(dispute, *people):
-    return [person for person in people if may_decide_dispute(person, dispute)]
+    return [person for person in people if can_decide_dispute(person, dispute)]
 
 
 def test_inside_a_team_its_manager_decides(register, rep, manager, admin_user):

@@ -242,8 +242,8 @@ class TestRenewal:
         customer = register(rep, "青岛杰航机械有限公司").customer
         claim = Claim.objects.get(customer=customer)
         Claim.objects.filter(pk=claim.pk).update(renewed_on=timezone.localdate() - datetime.timedelta(days=60))
-        visit_log(visit=Visit(customer=customer, author=rep, method="onsite", started_at=timezone.now(),
-                              discussion="演示"))  # fmt: skip
+        visit_log(visit=Visit(customer=customer, method="onsite", started_at=timezone.now(), discussion="演示"),
+                  actor=rep)  # fmt: skip
         claim.refresh_from_db()
         assert claim.renewed_on == timezone.localdate()
         assert claim.protected_until == timezone.localdate() + datetime.timedelta(days=90)
@@ -253,7 +253,7 @@ class TestRenewal:
         customer = register(rep, "青岛杰航机械有限公司").customer
         before = Claim.objects.get(customer=customer).protected_until
         Claim.objects.filter(customer=customer).update(renewed_on=timezone.localdate() - datetime.timedelta(days=5))
-        visit_log(visit=Visit(customer=customer, author=manager, started_at=timezone.now(), discussion="x"))
+        visit_log(visit=Visit(customer=customer, started_at=timezone.now(), discussion="x"), actor=manager)
         assert Claim.objects.get(customer=customer).protected_until == before
 
     def test_phone_renews_only_if_the_policy_says_so(self, register, rep, policy):
@@ -261,7 +261,7 @@ class TestRenewal:
         policy.save()
         customer = register(rep, "青岛杰航机械有限公司").customer
         Claim.objects.filter(customer=customer).update(renewed_on=timezone.localdate() - datetime.timedelta(days=5))
-        visit_log(visit=Visit(customer=customer, author=rep, method="phone", started_at=timezone.now(), discussion="x"))
+        visit_log(visit=Visit(customer=customer, method="phone", started_at=timezone.now(), discussion="x"), actor=rep)
         assert not customer.ownership_events.filter(kind=EventKind.RENEWED).exists()
 
     def test_buying_customers_are_protected_longer(self, register, rep):

@@ -221,3 +221,24 @@ def test_an_edit_is_a_step_in_the_history_and_the_new_assignee_hears(rep, manage
     assert (step.from_state, step.to_state, step.actor) == ("open", "open", manager)
     assert "root-cause analysis" in step.note_display
     assert Notification.objects.filter(user=colleague, kind=NotificationKind.COMPLAINT_ASSIGNED).exists()
+
+
+class TestAssignee:
+    """The form offers only the actor's people; the service refuses anyone else too (it used to trust the form)."""
+
+    def test_a_complaint_is_not_recorded_for_someone_of_another_team(self, rep, own):
+        stranger = UserFactory(role="rep", team=TeamFactory())
+        with pytest.raises(ValidationError) as refused:
+            record(rep, own, assignee=stranger)
+        assert "assignee" in refused.value.error_dict
+        assert not Complaint.objects.exists() and not Notification.objects.exists()
+
+    def test_an_edit_does_not_hand_it_to_someone_of_another_team(self, manager, own):
+        from crm.complaints.services import complaint_update
+
+        complaint = record(manager, own)
+        complaint.assignee = UserFactory(role="rep", team=TeamFactory())
+        with pytest.raises(ValidationError):
+            complaint_update(complaint=complaint, actor=manager, changed=["assignee"])
+        assert Complaint.objects.get().assignee == own.owner
+        assert Complaint.objects.get().events.count() == 1

@@ -24,19 +24,20 @@ class TestCustomerSave:
         # created_at is stored in UTC; the follow-up rule counts from the local day of registration
         assert (customer.next_follow_up_on - timezone.localdate(customer.created_at)).days == 14
 
-    def test_grade_follows_changed_facts_and_records_it(self, rep):
-        customer = customer_save(customer=Customer(name="X公司", annual_purchases=Decimal(100_000)), actor=rep)
+    def test_grade_follows_changed_facts_and_records_it(self, manager):
+        # Saved alone, a customer is in the pool: its edit is a manager's (a rep edits only the customers they hold).
+        customer = customer_save(customer=Customer(name="X公司", annual_purchases=Decimal(100_000)), actor=manager)
         customer.annual_purchases = Decimal(2_000_000)
-        customer_save(customer=customer, actor=rep)
+        customer_save(customer=customer, actor=manager)
         customer.refresh_from_db()
         assert customer.grade == Grade.A
         latest = customer.grade_changes.first()
         assert (latest.from_grade, latest.to_grade, latest.is_override) == (Grade.C, Grade.A, False)
 
-    def test_edit_without_grade_change_writes_no_history(self, rep):
-        customer = customer_save(customer=Customer(name="X公司"), actor=rep)
+    def test_edit_without_grade_change_writes_no_history(self, manager):
+        customer = customer_save(customer=Customer(name="X公司"), actor=manager)
         customer.notes = "met at the fair"
-        customer_save(customer=customer, actor=rep)
+        customer_save(customer=customer, actor=manager)
         assert customer.grade_changes.count() == 1
 
     def test_overridden_grade_survives_fact_changes(self, manager):
@@ -72,6 +73,13 @@ class TestOverride:
         customer.refresh_from_db()
         assert customer.grade == Grade.C and customer.grade_changes.count() == 1
 
+    def test_a_rep_may_not_edit_a_customer_they_do_not_hold(self, rep, manager):
+        customer = customer_save(customer=Customer(name="X公司"), actor=manager)
+        customer.notes = "not mine"
+        with pytest.raises(PermissionDenied):
+            customer_save(customer=customer, actor=rep)
+        assert Customer.objects.get(pk=customer.pk).notes == ""
+
     def test_rep_may_not_override(self, rep):
         customer = customer_save(customer=Customer(name="X公司"), actor=rep)
         with pytest.raises(PermissionDenied):
@@ -87,10 +95,10 @@ class TestOverride:
 
 
 @pytest.mark.django_db
-def test_new_primary_contact_takes_the_flag():
+def test_new_primary_contact_takes_the_flag(manager):
     customer = CustomerFactory()
     first = ContactFactory(customer=customer, is_primary=True)
-    contact_save(contact=Contact(customer=customer, name="新联系人", is_primary=True))
+    contact_save(contact=Contact(customer=customer, name="新联系人", is_primary=True), actor=manager)
     first.refresh_from_db()
     assert not first.is_primary
     assert customer.contacts.filter(is_primary=True).get().name == "新联系人"

@@ -67,6 +67,7 @@ def hostile(db):
             purpose=ATTRIBUTE_BREAKOUT, discussion=SCRIPT, needs=SCRIPT, commitments=FORMULA, next_step=SCRIPT,
             next_step_due=timezone.localdate(), help_needed=SCRIPT,
         ),
+        actor=rep,
         contacts=[contact],
         objections=[("price", SCRIPT)],
     )  # fmt: skip
@@ -77,7 +78,8 @@ def hostile(db):
             visit=Visit(
                 customer=target, author=rep, method="phone", started_at=now - datetime.timedelta(hours=1),
                 discussion=target.name, next_step=target.name, next_step_due=timezone.localdate(),
-            )
+            ),
+            actor=rep,
         )  # fmt: skip
     overdue = Reminder.objects.create(
         customer=customer, assignee=rep, kind=ReminderKind.CADENCE, due_on=timezone.localdate() - datetime.timedelta(9)

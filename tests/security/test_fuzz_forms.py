@@ -175,10 +175,11 @@ def world(db):
             customer=customer, author=rep, method="onsite", started_at=now - datetime.timedelta(hours=2),
             discussion="看了样机", next_step="发报价", next_step_due=timezone.localdate() + datetime.timedelta(days=3),
         ),
+        actor=rep,
         contacts=[contact],
     )  # fmt: skip
     other_visit = Visit(customer=other_customer, author=other_rep, started_at=now, discussion="电话", method="phone")
-    visit_log(visit=other_visit, contacts=[], objections=[])
+    visit_log(visit=other_visit, actor=other_rep, contacts=[], objections=[])
     Reminder.objects.create(
         customer=other_customer, assignee=other_rep, kind=ReminderKind.CADENCE, due_on=timezone.localdate()
     )
@@ -1369,7 +1370,8 @@ def test_every_form_of_the_app_is_fuzzed():
 def test_the_judge_notices_a_partial_write(world, monkeypatch):
     """A view that saves half a visit and then reports a validation error fails the check: it can fail."""
 
-    def half_a_log(*, visit, contacts=(), objections=()):
+    def half_a_log(*, visit, actor, contacts=(), objections=()):
+        visit.author = actor
         visit.save()
         raise ValidationError("refused after saving")
 

@@ -153,6 +153,7 @@ def build_world():
         visit=Visit(
             customer=customer, author=owner, started_at=now - datetime.timedelta(hours=2), discussion=PRIVATE[3]
         ),
+        actor=owner,
         contacts=[contact],
     )
     # Deleting a contact who complained breaks the complaint's complainant constraint (a 500 today): the URLs

@@ -1,11 +1,12 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from crm.models import Customer, Grade
 from crm.services import customer_save
-from tests.factories import ContactFactory, CustomerFactory
+from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
 from visits.models import Method, Reminder, ReminderKind, ReminderState, Visit
 from visits.services import customer_snooze, next_follow_up, visit_log
 
@@ -16,7 +17,7 @@ def log(customer, author, *, days_ago=0, method=Method.PHONE, logged_hours_later
     started = timezone.now() - datetime.timedelta(days=days_ago)
     visit = Visit(customer=customer, author=author, method=method, started_at=started, discussion="谈了需求", **fields)
     visit.logged_at = started + datetime.timedelta(hours=logged_hours_later)
-    return visit_log(visit=visit)
+    return visit_log(visit=visit, actor=author)
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_next_step_becomes_a_reminder_and_due_date(customer, rep):
 def test_contacts_of_other_customers_are_ignored(customer, rep):
     mine, theirs = ContactFactory(customer=customer), ContactFactory(customer=CustomerFactory())
     visit = Visit(customer=customer, author=rep, started_at=timezone.now(), discussion="x")
-    visit_log(visit=visit, contacts=[mine, theirs], objections=[("price", "太贵"), ("real", "")])
+    visit_log(visit=visit, actor=rep, contacts=[mine, theirs], objections=[("price", "太贵"), ("real", "")])
     assert list(visit.contacts.all()) == [mine]
     assert list(visit.objections.values_list("kind", "text")) == [("price", "太贵")]
 
@@ -96,3 +97,14 @@ def test_snooze_pauses_and_dismisses_open_reminders(customer, rep):
     assert customer.next_follow_up_on == timezone.localdate() + datetime.timedelta(days=30)
     assert customer.reminders.get().state == ReminderState.DISMISSED
     assert next_follow_up(customer) == customer.next_follow_up_on
+
+
+def test_a_next_step_goes_only_to_someone_the_author_may_hand_work_to(rep):
+    """The form offers the author's people; the service refuses anyone else too (it used to trust the form)."""
+    customer = CustomerFactory(owner=rep)
+    stranger = UserFactory(role="rep", team=TeamFactory())
+    visit = Visit(customer=customer, started_at=timezone.now(), discussion="x", next_step="报价",
+                  next_step_due=timezone.localdate(), next_step_owner=stranger)  # fmt: skip
+    with pytest.raises(ValidationError):
+        visit_log(visit=visit, actor=rep)
+    assert not Visit.objects.exists() and not Reminder.objects.exists()

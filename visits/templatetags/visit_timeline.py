@@ -2,6 +2,7 @@ from django import template
 from django.db.models import Count
 
 from visits.models import Visit
+from visits.permissions import can_edit_visit
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ def visit_timeline(context, customer, limit=20, read_only=False):
     )
     user = context["request"].user
     return {
-        "visits": [(visit, not read_only and visit.editable_by(user)) for visit in visits],
+        "visits": [(visit, not read_only and can_edit_visit(user, visit)) for visit in visits],
         "customer": customer,
         "read_only": read_only,
     }
