@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crm",
     "visits",
     "claims",
+    "claims.board",
 ]
 
 MIDDLEWARE = [
