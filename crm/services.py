@@ -10,7 +10,6 @@ from accounts import audit
 from accounts.models import AuditAction, User
 
 from . import reasons
-from .complaints.models import Complaint
 from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
 
 
@@ -120,9 +119,7 @@ def _set_grade(
 
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
-    """Remove a contact; the complaints they made keep their name (a complaint must name its complainant)."""
-    name = contact.name[: Complaint._meta.get_field("complainant_name").max_length]
-    Complaint.objects.filter(complainant=contact, complainant_name="").update(complainant_name=name)
+    """Remove a contact (the complaints app keeps the name on the complaints they made: `contact_deleting`)."""
     contact.delete()
 
 

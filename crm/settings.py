@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "crm",
     "visits",
     "claims",
+    "crm.complaints",  # after claims: its demo data builds on every app's demo people and customers
     "claims.board",
 ]
 

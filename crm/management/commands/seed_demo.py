@@ -17,8 +17,6 @@ class Command(BaseCommand):
                 module_name = f"{config.name}.demo"
                 if find_spec(module_name) is not None:
                     import_module(module_name).seed(self.stdout)
-            # Complaints are a module of crm but build on every app's demo people and customers: last.
-            import_module("crm.complaints.demo").seed(self.stdout)
         from accounts.demo import print_logins
 
         print_logins(self.stdout)
