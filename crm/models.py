@@ -639,6 +639,3 @@ class Notification(SystemReasonFields):
     @property
     def detail_display(self):
         return show(self.reason_code, self.reason_params, self.detail)
-
-
-from .imports.models import ImportJob, ImportRow  # noqa: E402, F401

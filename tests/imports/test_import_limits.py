@@ -20,9 +20,9 @@ from django.test import RequestFactory, override_settings
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, ClientHandler, encode_multipart
 from django.urls import reverse
 
+from claims.imports import parsing, services, tasks
+from claims.imports.models import ImportJob, ImportState
 from crm.celery import app as celery_app
-from crm.imports import parsing, services, tasks
-from crm.imports.models import ImportJob, ImportState
 from crm.models import Customer
 from tests.crm.test_celery_worker import database_url
 from tests.crm.test_imports import confirm, csv_file, upload, worker_log
