@@ -15,10 +15,16 @@ def move_content_types(old_label: str, new_label: str, model_names: list[str]) -
         def run(apps, schema_editor):
             content_types = apps.get_model("contenttypes", "ContentType").objects.using(schema_editor.connection.alias)
             for model in model_names:
-                # A database on which post_migrate already made the new row keeps it: the old one is then stale.
-                if content_types.filter(app_label=to_label, model=model).exists():
+                rows = list(content_types.filter(app_label__in=[from_label, to_label], model=model).order_by("pk"))
+                if not rows:
                     continue
-                content_types.filter(app_label=from_label, model=model).update(app_label=to_label)
+                # Rolling back one app at a time can leave the model in both apps' state for a moment, and
+                # post_migrate then makes a second row. The older row is the model's own (its permissions are
+                # the ones granted); the newer one, and the permissions made with it, go.
+                kept, *stale = rows
+                for row in stale:
+                    row.delete()
+                content_types.filter(pk=kept.pk).update(app_label=to_label)
 
         return run
 

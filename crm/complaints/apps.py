@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,8 +11,7 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
-        from django.db.models.signals import pre_delete
-
+        # Models and services load once the registry is ready, hence here and not at the top.
         from crm.models import Contact
 
         from .services import contact_deleting

@@ -25,9 +25,9 @@ from claims.imports.models import ImportJob, ImportState
 from crm.celery import app as celery_app
 from crm.models import Customer
 from tests.crm.test_celery_worker import database_url
-from tests.crm.test_imports import confirm, csv_file, upload, worker_log
 from tests.failures.conftest import celery_on_private_redis, private_redis  # noqa: F401 - fixtures
 from tests.failures.servers import kill_worker, start_worker, wait_for
+from tests.imports.test_imports import confirm, csv_file, upload, worker_log
 
 pytestmark = pytest.mark.django_db
 
