@@ -46,6 +46,7 @@ system-packages:
 lint: dev-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # who may import whom: the contracts in pyproject.toml
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 test: system-packages dev-venv lint

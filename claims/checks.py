@@ -4,6 +4,8 @@ from django.core import checks
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
+from .stranded import stranded_holders
+
 
 def _migrated(alias) -> bool:
     """`migrate` runs the checks before it migrates: a database still missing tables or columns has nothing to
@@ -17,8 +19,6 @@ def stranded_customers_check(app_configs=None, databases=None, **kwargs):
     """Run only with --database (Django runs no database checks by default): it reads the customers."""
     if not databases or not all(_migrated(alias) for alias in databases):
         return []
-    from .stranded import stranded_holders
-
     return [
         checks.Warning(
             f"{person} ({person.username}) is inactive or departed and still holds {person.held} customer(s).",

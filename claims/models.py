@@ -513,7 +513,3 @@ class Dispute(models.Model):
         if self.outcome != Outcome.SPLIT or self.holder_share is None:
             return ""
         return split_text(self.holder, self.holder_share, self.challenger, self.challenger_share)
-
-
-# The follow-up board keeps its table in its own module; importing it here registers the model.
-from .board_models import WeeklyDigest  # noqa: E402, F401

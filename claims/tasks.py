@@ -21,7 +21,3 @@ def stranded_customers_task():
     told = stranded_customers_report()
     JobHeartbeat.beat("stranded_customers")
     return told
-
-
-# Celery finds tasks in each app's tasks module; the board's weekly digest is registered from here.
-from .board.tasks import weekly_digest_task  # noqa: E402, F401

@@ -3,6 +3,7 @@ import smtplib
 from pathlib import Path
 
 from celery import Celery
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
@@ -37,8 +38,6 @@ def retried_on_outage(*also: type[Exception]) -> dict:
 @app.on_after_configure.connect
 def make_celery_folders(sender, **kwargs):
     """Beat's schedule file and the folder transport (no REDIS_URL) need their folders."""
-    from django.conf import settings
-
     folders = [Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent]
     options = sender.conf.broker_transport_options or {}
     folders += [

@@ -1,4 +1,4 @@
-"""The customer spreadsheet (CSV or XLSX): what the export writes and the import (crm.imports) reads back.
+"""The customer spreadsheet (CSV or XLSX): what the export writes and the import (claims.imports) reads back.
 
 One row per customer, its contacts side by side in numbered column groups. The columns are
 defined once, here: the import finds them by their titles in any of the site's languages.

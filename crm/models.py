@@ -659,8 +659,3 @@ class Notification(SystemReasonFields):
     @property
     def detail_display(self):
         return show(self.reason_code, self.reason_params, self.detail)
-
-
-# Complaints and imports live in their own modules of this app; importing them here registers the models.
-from .complaints.models import Complaint, ComplaintEvent, ResponseDeadline  # noqa: E402, F401
-from .imports.models import ImportJob, ImportRow  # noqa: E402, F401

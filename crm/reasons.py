@@ -76,29 +76,6 @@ REFERRAL_NOTED = register(
 DEPARTED = register("departed", _("%(name)s left the company."))
 
 
-def _complaint_fields(params):
-    from .complaints.models import Complaint
-
-    names = [str(Complaint._meta.get_field(name).verbose_name) for name in params.get("fields", [])]
-    return _("Edited: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
-
-
-def _parse_complaint_fields(text):
-    from .complaints.models import Complaint
-
-    prefix = str(_("Edited: %(fields)s")).split("%(fields)s")[0]
-    if not text.startswith(prefix):
-        return None
-    by_label = {str(field.verbose_name): field.name for field in Complaint._meta.fields}
-    labels = re.split(r",\s*|、|，\s*", text[len(prefix) :])
-    if not all(label in by_label for label in labels):
-        return None
-    return {"fields": [by_label[label] for label in labels]}, ""
-
-
-COMPLAINT_EDITED = register("complaint_edited", _complaint_fields, parse=_parse_complaint_fields)
-
-
 class SystemReasonFields(models.Model):
     """The code and parameters of a reason the system wrote; the row's text field keeps what a person wrote."""
 

@@ -10,7 +10,6 @@ from accounts import audit
 from accounts.models import AuditAction, User
 
 from . import reasons
-from .complaints.models import Complaint
 from .models import Contact, Customer, Grade, GradeChange, GradeRule, Notification
 from .permissions import can_create_customer, can_edit_customer, can_set_grade
 
@@ -128,11 +127,9 @@ def _set_grade(
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> None:
-    """Remove a contact; the complaints they made keep their name (a complaint must name its complainant)."""
+    """Remove a contact (the complaints app keeps the name on the complaints they made: `contact_deleting`)."""
     if not can_edit_customer(actor, _stored(contact.customer)):
         raise PermissionDenied
-    name = contact.name[: Complaint._meta.get_field("complainant_name").max_length]
-    Complaint.objects.filter(complainant=contact, complainant_name="").update(complainant_name=name)
     contact.delete()
 
 

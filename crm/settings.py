@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "crm",
     "visits",
     "claims",
+    "crm.complaints",  # after claims: its demo data builds on every app's demo people and customers
+    "claims.board",
+    "claims.imports",
 ]
 
 MIDDLEWARE = [
@@ -201,7 +204,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # without -Q consumes both; production may run one worker per queue (README).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("imports", routing_key="imports"))
-CELERY_TASK_ROUTES = {"crm.imports.tasks.*": {"queue": "imports"}}
+CELERY_TASK_ROUTES = {"claims.imports.tasks.*": {"queue": "imports"}}
 CELERY_BEAT_SCHEDULE = {
     "followup-sweep": {
         "task": "visits.tasks.followup_sweep_task",
@@ -246,7 +249,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Imports ----------------------------------------------------------------
-# What an uploaded spreadsheet may make the server do (crm/imports/parsing.py). A file past a limit is refused
+# What an uploaded spreadsheet may make the server do (claims/imports/parsing.py). A file past a limit is refused
 # with a message naming it; the web request reads only the column titles, within its own budget.
 IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=200)  # an XLSX archive's parts, unpacked
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)  # any part over 1 MB

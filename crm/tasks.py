@@ -42,8 +42,3 @@ def broker_reachable() -> bool:
 def heartbeat():
     """Scheduled by beat: proves worker and beat are running."""
     JobHeartbeat.beat("heartbeat")
-
-
-# Celery finds tasks in each app's tasks module; the complaints and imports modules' tasks are registered from here.
-from .complaints.tasks import complaint_deadline_task  # noqa: E402, F401
-from .imports import tasks as import_tasks  # noqa: E402, F401

@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from claims.imports import urls as import_urls
 from claims.views import editing
 
 from . import views
-from .imports import urls as import_urls
 
 customer_patterns = (
     [

@@ -20,8 +20,8 @@ from django.utils import timezone, translation
 from accounts.models import Role, User
 from crm.pdf import render_pdf_bytes
 
-from ..board_models import WeeklyDigest
 from .charts import board_charts
+from .models import WeeklyDigest
 from .services import Scope, board_columns, board_scope, team_figures, week_monday
 
 DIGEST_CARDS = 10  # most overdue customers per grade in the PDF

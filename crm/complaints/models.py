@@ -1,12 +1,14 @@
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
+from crm import reasons
 from crm.models import Contact, Customer
 from crm.reasons import SystemReasonFields, show
 
@@ -51,6 +53,7 @@ class ResponseDeadline(models.Model):
     DEFAULTS = {Severity.CRITICAL: 4, Severity.HIGH: 24, Severity.NORMAL: 72}
 
     class Meta:
+        db_table = "crm_responsedeadline"  # made by the crm app before complaints were an app of their own
         ordering = ["response_hours"]
         verbose_name = _("complaint response deadline")
         verbose_name_plural = _("complaint response deadlines")
@@ -115,6 +118,7 @@ class Complaint(models.Model):
     objects = ComplaintQuerySet.as_manager()
 
     class Meta:
+        db_table = "crm_complaint"  # made by the crm app before complaints were an app of their own
         ordering = ["-received_at", "-pk"]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
@@ -171,6 +175,7 @@ class ComplaintEvent(SystemReasonFields):
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        db_table = "crm_complaintevent"  # made by the crm app before complaints were an app of their own
         ordering = ["at", "pk"]
         verbose_name = _("complaint step")
         verbose_name_plural = _("complaint steps")
@@ -181,3 +186,23 @@ class ComplaintEvent(SystemReasonFields):
     @property
     def note_display(self):
         return show(self.reason_code, self.reason_params, self.note)
+
+
+def _edited_fields(params):
+    names = [str(Complaint._meta.get_field(name).verbose_name) for name in params.get("fields", [])]
+    return _("Edited: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
+
+
+def _parse_edited_fields(text):
+    prefix = str(_("Edited: %(fields)s")).split("%(fields)s")[0]
+    if not text.startswith(prefix):
+        return None
+    by_label = {str(field.verbose_name): field.name for field in Complaint._meta.fields}
+    labels = re.split(r",\s*|、|，\s*", text[len(prefix) :])
+    if not all(label in by_label for label in labels):
+        return None
+    return {"fields": [by_label[label] for label in labels]}, ""
+
+
+# A complaint's edit, stored as the fields it changed and worded in each reader's language (crm.reasons).
+COMPLAINT_EDITED = reasons.register("complaint_edited", _edited_fields, parse=_parse_edited_fields)

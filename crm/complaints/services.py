@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from crm import reasons
-from crm.models import Customer, Grade, Notification, NotificationKind
+from crm.models import Contact, Customer, Grade, Notification, NotificationKind
 from crm.services import lock, notify
 from crm.sql import insert_from_select
 
-from .models import TRANSITIONS, Complaint, ComplaintEvent, State
+from .models import COMPLAINT_EDITED, TRANSITIONS, Complaint, ComplaintEvent, State
 from .permissions import can_assign_complaint, can_handle_complaint, can_record_complaint
 
 # What a step needs before it is allowed: the field and the message that asks for it.
@@ -82,7 +81,7 @@ def _record_edit(complaint: Complaint, actor: User, changed: list[str]) -> None:
     """An edit in the history, its fields named in each reader's language."""
     ComplaintEvent.objects.create(
         complaint=complaint, from_state=complaint.state, to_state=complaint.state, actor=actor,
-        reason_code=reasons.COMPLAINT_EDITED, reason_params={"fields": list(changed)},
+        reason_code=COMPLAINT_EDITED, reason_params={"fields": list(changed)},
     )  # fmt: skip
 
 
@@ -204,3 +203,9 @@ def complaint_deadline_alerts(now=None) -> int:
             Notification, fields, managers.annotate(**alert).values_list("assignee__team__manager", *columns)
         )
     return flagged
+
+
+def contact_deleting(*, instance: Contact, **kwargs) -> None:
+    """Before a contact is deleted (any path: the app's page, the admin): their complaints keep their name."""
+    name = instance.name[: Complaint._meta.get_field("complainant_name").max_length]
+    Complaint.objects.filter(complainant=instance, complainant_name="").update(complainant_name=name)

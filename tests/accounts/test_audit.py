@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEntry
+from claims.imports import services as import_services
+from claims.imports import views as import_views
 from claims.models import Claim
 from claims.services import claim_from_pool, claim_transfer, customer_register, dispute_decide
 from claims.sweep import lapse_sweep
-from crm.imports import services as import_services
-from crm.imports import views as import_views
 from crm.models import Customer, PoolReason
 from crm.services import customer_override_grade
 from tests.factories import CustomerFactory, UserFactory, log_in

@@ -8,10 +8,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from claims.imports.models import ImportJob, ImportRow, ImportState, RowState
 from claims.models import Claim, EventKind, OwnershipEvent
 from crm.complaints.models import Complaint
 from crm.complaints.services import complaint_record
-from crm.imports.models import ImportJob, ImportRow, ImportState, RowState
 from crm.models import BuyingRole, PoolReason
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import ContactFactory, CustomerFactory

@@ -48,8 +48,8 @@ def test_deleting_a_complainant_in_admin_keeps_their_name_on_the_complaint(admin
 
     from django.utils import timezone
 
+    from crm.complaints.models import Complaint
     from crm.complaints.services import complaint_record
-    from crm.models import Complaint
     from tests.factories import ContactFactory, CustomerFactory, UserFactory
 
     rep = UserFactory()

@@ -207,8 +207,8 @@ ADMIN_MODELS = {
     "crm.contact": {},
     "crm.gradechange": READ_ONLY,
     "crm.jobheartbeat": {**NO_ADD, **ALL_FIELDS_READ_ONLY},
-    "crm.responsedeadline": NO_DELETE,
-    "crm.complaint": READ_ONLY,
+    "complaints.responsedeadline": NO_DELETE,
+    "complaints.complaint": READ_ONLY,
     "claims.ownershippolicy": {**NO_ADD, **NO_DELETE},  # the one policy row exists already
     "claims.holdinglimit": {},
     "claims.claim": READ_ONLY,

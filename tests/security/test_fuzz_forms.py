@@ -45,7 +45,7 @@ from visits.services import visit_log
 pytestmark = pytest.mark.django_db
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
-FINGERPRINTED_APPS = ("accounts", "crm", "visits", "claims")
+FINGERPRINTED_APPS = ("accounts", "crm", "visits", "claims", "complaints", "imports", "board")
 AUDIT_LOG = "accounts.AuditEntry"
 
 # --- the database fingerprint ---------------------------------------------------------------------

@@ -15,8 +15,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claims.imports.models import ImportJob, ImportState, RowState
 from claims.models import OwnershipEvent
-from crm.imports.models import ImportJob, ImportState, RowState
 from crm.models import Contact, Customer
 from tests.security import hostile as h
 

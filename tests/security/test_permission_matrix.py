@@ -25,11 +25,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from claims.imports.services import import_job_check, import_job_create
 from claims.models import Claim, HoldingLimit, OwnershipPolicy
 from claims.services import customer_register, dispute_open
 from crm.complaints.models import Complaint, ResponseDeadline
 from crm.complaints.services import complaint_record
-from crm.imports.services import import_job_check, import_job_create
 from crm.models import Contact, Customer, GradeRule, JobHeartbeat, Notification
 from crm.services import customer_override_grade
 from tests.factories import TeamFactory, UserFactory, log_in

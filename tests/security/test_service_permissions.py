@@ -23,10 +23,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from claims.imports.models import ImportJob, ImportState
 from claims.models import DisputeKind, Outcome
 from crm import exports, reasons
 from crm.complaints.models import Complaint
-from crm.imports.models import ImportJob, ImportState
 from crm.models import Contact, Customer
 from tests.factories import UserFactory
 from tests.security.test_fuzz_forms import Changes, rows_written, snapshot, world  # noqa: F401 (world: a fixture)

@@ -1,8 +1,4 @@
-"""The follow-up board's one table: which weekly digests went out.
-
-Kept apart from claims/models.py, which imports this module at its end so that
-Django registers the model with the claims app.
-"""
+"""The follow-up board's one table: which weekly digests went out."""
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +12,7 @@ class WeeklyDigest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "claims_weeklydigest"  # created by the claims app before the board was an app of its own
         ordering = ["-week", "user"]
         constraints = [models.UniqueConstraint(fields=["user", "week"], name="one_board_digest_per_user_and_week")]
 

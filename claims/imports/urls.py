@@ -1,4 +1,4 @@
-"""Included under customers/import/ in the crm namespace."""
+"""Included by the project's URLconf under customers/import/, in the customers' (crm) namespace: `crm:import_start`."""
 
 from django.urls import path
 

@@ -20,8 +20,8 @@ from django.db import connection
 from openpyxl import Workbook
 
 from accounts.models import Role, Team, User
-from crm.imports.models import ImportJob, ImportState
-from crm.imports.services import import_job_check, import_job_confirm, import_job_create, import_job_run
+from claims.imports.models import ImportJob, ImportState
+from claims.imports.services import import_job_check, import_job_confirm, import_job_create, import_job_run
 from crm.models import Customer
 from crm.normalize import normalize_name
 from crm.validators import credit_code_complete

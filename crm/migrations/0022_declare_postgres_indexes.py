@@ -27,7 +27,7 @@ INDEXES = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0019_importjob_attempts")]
+    dependencies = [("crm", "0021_imports_move_to_their_app")]
 
     operations = [
         migrations.SeparateDatabaseAndState(

@@ -64,7 +64,7 @@ def test_refuses_to_run_beside_other_customers_unless_forced():
 
 def test_ownership_and_complaints_and_a_second_run_replaces_them():
     from claims.models import Claim, OwnershipEvent
-    from crm.models import Complaint
+    from crm.complaints.models import Complaint
 
     seed_scale()
     seed_scale()  # the second run clears the first, append-only history included

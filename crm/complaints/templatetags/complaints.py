@@ -1,6 +1,6 @@
 from django import template
 
-from crm.complaints.models import Complaint
+from ..models import Complaint
 
 register = template.Library()
 

@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from claims.board.charts import board_charts
 from claims.board.digest import send_weekly_digests
+from claims.board.models import WeeklyDigest
 from claims.board.services import Period, board_columns, board_scope, contacts_expected, day_start, team_figures
 from claims.board.tasks import weekly_digest_task
-from claims.board_models import WeeklyDigest
 from claims.models import Claim, EventKind, OwnershipEvent
 from crm.complaints.models import Complaint, State
 from crm.models import BuyingRole, Customer, GradeChange, JobHeartbeat, Status

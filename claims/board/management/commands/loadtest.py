@@ -40,7 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from crm.management.commands.bench import summary
+from claims.board.management.commands.bench import summary
 from crm.models import Customer
 
 PREFIX = "scale-"

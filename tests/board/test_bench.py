@@ -4,7 +4,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from crm.management.commands.bench import JOBS, PAGES
+from claims.board.management.commands.bench import JOBS, PAGES
 
 pytestmark = pytest.mark.django_db
 

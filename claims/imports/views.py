@@ -71,7 +71,7 @@ def import_start(request):
             return redirect("crm:import_job", pk=job.pk)
     return render(
         request,
-        "crm/imports/start.html",
+        "imports/start.html",
         {
             "form": form,
             "jobs": _jobs(request)[:20],
@@ -122,7 +122,7 @@ def import_job(request, pk):
         rows = ROW_FILTERS[shown](job.rows.select_related("customer").order_by("number"))
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(shown=shown, page=page, preview=_preview(job, page), querystring=f"show={shown}")
-    return render(request, "crm/imports/job.html", context)
+    return render(request, "imports/job.html", context)
 
 
 @manager_required
@@ -132,7 +132,7 @@ def import_progress(request, pk):
     if not job.is_running and request.htmx:
         return HttpResponseClientRefresh()
     context = {"job": job, "may_act": can_act_on_import(request.user, job)}
-    return render(request, "crm/imports/partials/progress.html", context)
+    return render(request, "imports/partials/progress.html", context)
 
 
 @manager_required

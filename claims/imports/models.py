@@ -83,6 +83,7 @@ class ImportJob(models.Model):
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
+        db_table = "crm_importjob"  # made by the crm app before imports were an app of their own
         ordering = ["-created_at", "-pk"]
         verbose_name = _("customer import")
         verbose_name_plural = _("customer imports")
@@ -179,6 +180,7 @@ class ImportRow(models.Model):
     objects = ImportRowQuerySet.as_manager()
 
     class Meta:
+        db_table = "crm_importrow"  # made by the crm app before imports were an app of their own
         ordering = ["job", "number"]
         constraints = [models.UniqueConstraint(fields=["job", "number"], name="importrow_one_per_line")]
         indexes = [models.Index(fields=["job", "state", "number"], name="importrow_job_state")]

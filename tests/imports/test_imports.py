@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from accounts.models import AuditAction, AuditEntry
+from claims.imports import services, tasks
+from claims.imports.models import ImportJob, ImportRow, ImportState, RowState
 from claims.models import Claim, EventKind, OwnershipEvent
-from crm.imports import services, tasks
-from crm.imports.models import ImportJob, ImportRow, ImportState, RowState
 from crm.models import Contact, Customer, GradeChange, Notification, PoolReason
 from crm.validators import credit_code_check_character, credit_code_complete, credit_code_error
 from tests.concurrency import run_at_once

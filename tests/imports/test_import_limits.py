@@ -20,14 +20,14 @@ from django.test import RequestFactory, override_settings
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, ClientHandler, encode_multipart
 from django.urls import reverse
 
+from claims.imports import parsing, services, tasks
+from claims.imports.models import ImportJob, ImportState
 from crm.celery import app as celery_app
-from crm.imports import parsing, services, tasks
-from crm.imports.models import ImportJob, ImportState
 from crm.models import Customer
 from tests.crm.test_celery_worker import database_url
-from tests.crm.test_imports import confirm, csv_file, upload, worker_log
 from tests.failures.conftest import celery_on_private_redis, private_redis  # noqa: F401 - fixtures
 from tests.failures.servers import kill_worker, start_worker, wait_for
+from tests.imports.test_imports import confirm, csv_file, upload, worker_log
 
 pytestmark = pytest.mark.django_db
 
