@@ -12,8 +12,10 @@ import pytest
 from django.conf import settings
 
 from tests.browser.axe import scan
+from tests.browser.test_board import held
+from tests.factories import UserFactory
 from tests.security.matrix import EXPECTED, ROLES
-from tests.security.test_permission_matrix import ROUTES, build_world, url_for, variants
+from tests.security.test_permission_matrix import ROUTES, _session, build_world, url_for, variants
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,16 +61,14 @@ def open_page(browser, live_server, world, role, combination):
 
 
 def whole_pages(page, urls):
-    """Of `urls`, those that answer 200 with a whole HTML page. A PDF, CSV or calendar would start a download;
-    an htmx fragment (the customer suggestions) is scanned in its page after the swap (test_states_axe)."""
+    """Of `urls` (each a 200 in the matrix), those that are whole HTML pages. A PDF, CSV or calendar would start a
+    download; an htmx fragment (the customer suggestions) is scanned in its page after a swap (the states below)."""
     kept = []
     for key, url in urls:
         response = page.context.request.get(url, max_redirects=0)
-        if (
-            response.status == 200
-            and response.headers.get("content-type", "").startswith("text/html")
-            and response.text().lstrip().lower().startswith("<!doctype html")
-        ):
+        assert response.status == 200, f"{url}: {response.status}, the matrix expects 200"
+        html = response.headers.get("content-type", "").startswith("text/html")
+        if html and response.text().lstrip().lower().startswith("<!doctype html"):
             kept.append((key, url))
     return kept
 
@@ -124,3 +124,120 @@ def test_each_page_at_other_widths_languages_and_schemes(browser, live_server, c
         scanned += len(urls)
         page.context.close()
     report(problems, scanned, combination_id(combination), started)
+
+
+# --- The states a page passes through -------------------------------------------------------------------------
+# Each at both widths, in both languages and both colour schemes (four runs, each width and language once light).
+STATE_COMBINATIONS = [
+    (PHONE, "zh-hans", "light"),
+    (PHONE, "en", "dark"),
+    (WIDE, "en", "light"),
+    (WIDE, "zh-hans", "dark"),
+]
+ERRORS = ".is-invalid, .invalid-feedback, .errorlist, .alert-danger"
+
+
+def submit_emptied(page, form):
+    """Clear every field a person types into and send the form: the page comes back with its errors."""
+    form.evaluate(
+        """(form) => {
+            form.noValidate = true;
+            const typed = ["text", "tel", "email", "number", "date", "datetime-local", "password"];
+            for (const field of form.querySelectorAll(typed.map((t) => `input[type=${t}]`).join() + ", textarea")) {
+                field.value = "";
+            }
+        }"""
+    )
+    form.locator("[type=submit]").first.click()
+
+
+def form_with_errors(path, form="main form[method=post]"):
+    def act(page):
+        page.goto(path)
+        submit_emptied(page, page.locator(form).last)
+        page.locator(ERRORS).first.wait_for()
+
+    return act
+
+
+def visit(path):
+    return lambda page: page.goto(path)
+
+
+def open_menus(page):
+    page.goto("/day/")
+    if page.locator(".navbar-toggler").is_visible():
+        page.click(".navbar-toggler")
+        page.locator("#main-nav.show").wait_for()
+    page.click("[data-testid=user-menu]")
+    page.locator(".dropdown-menu.show").wait_for()
+
+
+def open_filters(page):
+    page.goto("/customers/")
+    page.click("[data-bs-target='#more-filters']")
+    page.locator("#more-filters.show").wait_for()
+
+
+def contact_form_in_place_with_errors(customer):
+    def act(page):
+        page.goto(f"/customers/{customer.pk}/")
+        page.click(f"a[hx-get='/customers/{customer.pk}/contacts/new/']")
+        form = page.locator("#contact-form-slot form")
+        form.wait_for()
+        submit_emptied(page, form)
+        page.locator(f"#contact-form-slot :is({ERRORS})").first.wait_for()
+
+    return act
+
+
+def board_action_in_place(customer, action):
+    def act(page):
+        page.goto(f"/board/?team={customer.owner.team_id}")
+        page.click(f"[data-testid={action}-{customer.pk}]")
+        page.locator(f"#actions-{customer.pk} form").wait_for()
+
+    return act
+
+
+def failed_login(page):
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "nobody-a11y")
+    page.fill("input[name=password]", "wrong")
+    page.click("main button[type=submit]")
+    page.locator(ERRORS).first.wait_for()
+
+
+def states(world, newcomer):
+    """(role, state name, what brings the page to that state)."""
+    customer = world.customer
+    return [
+        ("anonymous", "login refused", failed_login),
+        ("owner", "registration with errors", form_with_errors("/register/", "#register-form")),
+        ("owner", "visit log with errors", form_with_errors(f"/customers/{customer.pk}/log/")),
+        ("owner", "complaint with errors", form_with_errors(f"/complaints/new/{customer.pk}/")),
+        ("owner", "contact form in place, with errors", contact_form_in_place_with_errors(customer)),
+        ("owner", "menus open", open_menus),
+        ("owner", "filters open", open_filters),
+        *[(newcomer, f"empty {path}", visit(path)) for path in ("/day/", "/customers/", "/complaints/", "/disputes/")],
+        ("manager", "board with data", visit(f"/board/?team={world.team_a.pk}")),
+        ("manager", "board transfer in place", board_action_in_place(customer, "transfer")),
+        ("manager", "board grade in place", board_action_in_place(customer, "grade")),
+    ]
+
+
+@pytest.mark.parametrize("combination", STATE_COMBINATIONS, ids=combination_id)
+def test_states_that_matter(browser, live_server, combination):
+    started, world = time.monotonic(), build_world()
+    for days, grade in ((12, "A"), (3, "B"), (-4, "C")):
+        held(world.owner, f"青岛无障碍测试机械有限公司{grade}", grade, days)
+    newcomer = UserFactory(role="rep", team=world.team_a)
+    world.sessions["newcomer"] = _session(newcomer)
+    problems, pages = [], {}
+    for role, name, act in states(world, "newcomer"):
+        if role not in pages:
+            pages[role] = open_page(browser, live_server, world, role, combination)
+        page = pages[role]
+        act(page)
+        problems += scan(page, f"{role} {combination_id(combination)} {name} ({page.url})")
+    report(problems, len(states(world, "newcomer")), f"states {combination_id(combination)}", started)
