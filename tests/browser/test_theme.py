@@ -1,0 +1,55 @@
+"""Colour mode and keyboard basics in a real browser: the system's setting is followed, the
+switch in the navigation bar overrides it and is remembered, the skip link and focus rings show."""
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BACKGROUND = "getComputedStyle(document.body).backgroundColor"
+
+
+def theme(page):
+    return page.evaluate("document.documentElement.dataset.bsTheme")
+
+
+def test_the_page_follows_the_system_until_the_person_chooses(new_page, login, rep):
+    page = new_page(viewport=PHONE)
+    page.emulate_media(color_scheme="dark")
+    login(page, rep)
+    assert theme(page) == "dark"
+    assert page.evaluate(BACKGROUND) == "rgb(43, 48, 53)", "the page's grey, dark"
+    assert page.get_by_test_id("theme-switch").input_value() == "auto"
+
+    page.emulate_media(color_scheme="light")
+    assert theme(page) == "light", "auto follows the system as it changes"
+
+    page.get_by_test_id("theme-switch").select_option("dark")
+    assert theme(page) == "dark"
+    page.goto("/customers/")
+    assert theme(page) == "dark", "the choice is remembered from page to page, whatever the system says"
+    assert page.get_by_test_id("theme-switch").input_value() == "dark"
+
+    page.get_by_test_id("theme-switch").select_option("auto")
+    page.reload()
+    assert theme(page) == "light"
+
+
+def test_skip_link_and_focus_are_visible(new_page, rep, login):
+    page = new_page(viewport=DESKTOP)
+    login(page, rep)
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("(link) => link === document.activeElement")
+    assert skip.bounding_box()["y"] >= 0, "the focused skip link comes into view"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.locator(".navbar .nav-link").first.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    outline = page.locator(".navbar .nav-link").first.evaluate(
+        "(link) => { const s = getComputedStyle(link); return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }"
+    )
+    assert outline == ["solid", "3px", "rgb(255, 218, 106)"], "a ring that shows on the dark navigation bar"
