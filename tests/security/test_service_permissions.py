@@ -41,12 +41,14 @@ QUESTIONS = {"holding_limit_refusal"}
 def service_modules():
     """The `services` modules of the project's own apps, nested ones included (crm.complaints.services)."""
     base = Path(settings.BASE_DIR).resolve()
+    seen = set()  # a nested app (crm.complaints) is walked from its parent too
     for config in apps.get_app_configs():
         if not Path(config.path).resolve().is_relative_to(base):
             continue
         names = [config.name] + [info.name for info in pkgutil.walk_packages([config.path], prefix=f"{config.name}.")]
         for name in names:
-            if name.rsplit(".", 1)[-1] == "services":
+            if name.rsplit(".", 1)[-1] == "services" and name not in seen:
+                seen.add(name)
                 yield importlib.import_module(name)
 
 
