@@ -16,6 +16,7 @@ import uuid
 
 from django.core.signals import request_finished
 from django.dispatch import receiver
+from django.utils.functional import SimpleLazyObject, empty
 
 NO_REQUEST = "-"
 request_id = contextvars.ContextVar("request_id", default=NO_REQUEST)
@@ -78,6 +79,15 @@ def forget_request_id(**kwargs):
     request_id.set(NO_REQUEST)
 
 
+def _loaded_user_id(request):
+    """The user's id if the request already loaded the user; never a query of its own, which would turn a 503
+    answered while the database is down into a 500. Absent on what answers before authentication (static files)."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return None
+    return user.pk if user is not None and user.is_authenticated else None
+
+
 class RequestLogMiddleware:
     """Names the request (X-Request-ID in and out) and logs one access line when it is answered."""
 
@@ -96,13 +106,12 @@ class RequestLogMiddleware:
         return response
 
     def _log(self, request, response, started):
-        user = getattr(request, "user", None)  # absent on what answers before authentication (static files)
         fields = {
             "method": request.method,
             # A decoded path may hold a line break: escaped, it cannot forge a second log line.
             "path": CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match[0]):02x}", request.path),
             "status": response.status_code,
-            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "user_id": _loaded_user_id(request),
             "duration_ms": round((time.monotonic() - started) * 1000, 1),
         }
         access_log.info(
