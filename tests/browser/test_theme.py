@@ -14,9 +14,13 @@ def theme(page):
     return page.evaluate("document.documentElement.dataset.bsTheme")
 
 
-def turns(page, mode):
-    """The page's mode once the script has answered the change (a media change is handled asynchronously)."""
-    page.wait_for_function(f"document.documentElement.dataset.bsTheme === '{mode}'", timeout=5000)
+def turns(page, mode, seconds=5):
+    """The page's mode once the script has answered the change (a media change is handled asynchronously).
+    Polled from here: the page's CSP forbids the string evaluation that wait_for_function would use."""
+    for _ in range(seconds * 20):
+        if theme(page) == mode:
+            break
+        page.wait_for_timeout(50)
     return theme(page)
 
 
