@@ -1,15 +1,68 @@
 import datetime
 import os
+import threading
+import time
 import zoneinfo
 
 import pytest
 import time_machine
+from django.core.signals import request_finished, request_started
 from django.db import connection
+from django.db.models.signals import post_migrate
 from django.utils import translation
 
 from tests.factories import TeamFactory, UserFactory
 
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _default_stages_again(sender, app_config, apps=None, **kwargs):
+    """A transactional test's flush empties every table, then sends post_migrate: the deal stages and close
+    reasons the data migration seeded are put back, so the tests after it find DOMAIN §6's defaults."""
+    if app_config.label != "deals":
+        return
+    from django.apps import apps as global_apps
+
+    from crm.deals.defaults import seed_defaults
+
+    apps = apps or global_apps  # flush sends no `apps`
+    seed_defaults(apps.get_model("deals", "Stage"), apps.get_model("deals", "CloseReason"))
+
+
+post_migrate.connect(_default_stages_again, dispatch_uid="tests.default_stages_again")
+
+
+class _RequestsInFlight:
+    """The live server's threads answering a request right now. A browser test's page may still be talking to the
+    server when the test ends (a service worker's prefetch, the offline queue's replay); the flush after a
+    transactional test waits for them, or it meets their rows and locks. The test client's requests run in the
+    test's own thread and are not waited for."""
+
+    def __init__(self):
+        self.threads = set()
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.threads.add(threading.get_ident())
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.threads.discard(threading.get_ident())
+
+    def others(self):
+        with self.lock:
+            return self.threads - {threading.get_ident()}
+
+    def wait_until_quiet(self, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while self.others() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+REQUESTS_IN_FLIGHT = _RequestsInFlight()
+request_started.connect(REQUESTS_IN_FLIGHT.started, dispatch_uid="tests.requests_in_flight.started")
+request_finished.connect(REQUESTS_IN_FLIGHT.finished, dispatch_uid="tests.requests_in_flight.finished")
 
 
 def missing_service(reason):
@@ -126,18 +179,21 @@ def admin_client(client, admin_user):
 @pytest.fixture(autouse=True)
 def _append_only_tables_flushable(request):
     """A transactional test's flush empties every table, which the append-only guards (ownership history,
-    audit log) refuse: SQLite's DELETE triggers, and PostgreSQL's TRUNCATE trigger on a table that holds
-    rows. Empty those two tables first, row triggers lifted for the moment, so the flush finds them empty.
+    audit log, deal history) refuse: SQLite's DELETE triggers, and PostgreSQL's TRUNCATE trigger on a table that
+    holds rows. Empty those tables first, row triggers lifted for the moment, so the flush finds them empty.
     Set up after the database, so this runs before the flush."""
     yield
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")) or connection.vendor not in {"sqlite", "postgresql"}:
         return
+    if "live_server" in request.fixturenames:
+        REQUESTS_IN_FLIGHT.wait_until_quiet()
     from accounts.append_only import row_guard_lifted
     from accounts.models import AuditEntry
     from claims.models import OwnershipEvent
+    from crm.deals.models import StageChange
 
-    for table in (OwnershipEvent._meta.db_table, AuditEntry._meta.db_table):
+    for table in (OwnershipEvent._meta.db_table, AuditEntry._meta.db_table, StageChange._meta.db_table):
         # One transaction: the guard is down for this DELETE only.
         with row_guard_lifted(connection, table), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table name)
