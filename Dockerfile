@@ -12,7 +12,7 @@ COPY requirements.lock .
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --no-input \
-    && useradd --create-home crm && mkdir -p var && chown -R crm var
+    && useradd --create-home crm && mkdir -p var media && chown -R crm var media
 USER crm
 EXPOSE 8000
 # Timeouts, the request budget and the Server header: gunicorn.conf.py (README, "Limits").

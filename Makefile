@@ -6,7 +6,7 @@ APT_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext
 # A local install runs with DEBUG on; production sets DEBUG=false and the rest (README).
 export DEBUG ?= true
 
-.PHONY: run test venv dev-venv system-packages lint lock messages clean
+.PHONY: run test venv dev-venv system-packages lint lock messages schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ test: system-packages dev-venv lint
 messages: dev-venv
 	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '$(VENV)/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '$(VENV)/*'
+
+# After changing the API: write its OpenAPI schema again (tests/api/test_schema.py fails until the file matches).
+schema: dev-venv
+	$(BIN)/python manage.py spectacular --lang en --validate --fail-on-warn --file crm/api/openapi.yaml
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3

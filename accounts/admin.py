@@ -4,7 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import AuditEntry, Team, User
+from .models import ApiToken, AuditEntry, Team, User
+from .services import api_token_revoke
 
 
 @admin.register(Team)
@@ -70,3 +71,26 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["actor"]
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
     show_full_result_count = False  # the trail grows without bound: no COUNT(*) over all of it per page
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Everyone's API tokens, to see and revoke (a leaked key, someone who left); their owners make them."""
+
+    list_display = ["name", "user", "prefix", "read_only", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter), ("user", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username", "user__last_name"]
+    list_select_related = ["user"]
+    readonly_fields = [field.name for field in ApiToken._meta.fields if field.name != "key_hash"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            api_token_revoke(token=token, actor=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", len(tokens)) % {"count": len(tokens)},
+        )

@@ -186,6 +186,9 @@ class AuditAction(models.TextChoices):
     OWNERSHIP = "ownership", _("Ownership changed")
     GRADE_OVERRIDE = "grade_override", _("Grade set by hand")
     DISPUTE_DECISION = "dispute_decision", _("Dispute decided")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    WEBHOOK = "webhook", _("Webhook endpoint changed")
 
 
 class AuditEntry(models.Model):
@@ -214,3 +217,53 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.username}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        """Tokens that still open the API: not revoked, not expired (their user's standing is checked on use)."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class ApiToken(models.Model):
+    """A personal key for scripts and other systems to use the REST API as its user (`crm.api`).
+
+    Only a hash of the key is stored: the key is shown once, when it is made. The prefix, stored as is, finds the
+    row; the hash proves the rest. A read-only token may read what its user may, and change nothing.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, help_text=_("What uses it, e.g. “ERP sync”."))
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    read_only = models.BooleanField(_("read only"), default=False, help_text=_("It may read, never change anything."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("revoked by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True) | Q(revoked_at__isnull=False),
+                name="api_token_revoker_only_when_revoked",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self):
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

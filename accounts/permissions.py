@@ -68,3 +68,13 @@ def role_required(*roles):
 
 
 manager_required = role_required(Role.MANAGER)
+
+
+def can_create_api_token(user) -> bool:
+    """Anyone still with the company makes personal API tokens for themselves (never for someone else)."""
+    return is_current(user)
+
+
+def can_revoke_api_token(user, token) -> bool:
+    """Its owner revokes a token; an admin revokes anyone's (a leaked key, someone who left)."""
+    return is_current(user) and (token.user_id == user.pk or user.is_admin)

@@ -26,4 +26,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("team/", views.team, name="team"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
 ]

@@ -2,8 +2,9 @@
 
 Strong matches (same credit code, same normalized name, a shared phone) are the
 same customer. A similar name (PostgreSQL pg_trgm similarity on the normalized
-name, served by its GIN index; a containment test on SQLite) may be: the rep
-looks and confirms.
+name, served by its GIN index; a containment test on SQLite) may be, and so may
+a customer one of whose contacts has the phone given (people change employers,
+so it is a question, not a verdict): the rep looks and confirms.
 """
 
 from dataclasses import dataclass, field
@@ -13,13 +14,14 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Customer, CustomerPhone
+from crm.models import ContactPhone, Customer, CustomerPhone
 from crm.normalize import normalize_name, split_phones
 from crm.validators import clean_credit_code
 
 SIMILARITY_THRESHOLD = 0.45  # on normalized names: 青岛杰航机械 ~ 青岛杰航精密机械 (0.45), not 青岛恒锐机械 (0.27)
 VERY_SIMILAR = 0.6  # one character added to a name (青岛杰航机械 ~ 青岛杰航机械厂, 0.67)
 MAX_SIMILAR = 8
+WEAK_REASONS = {"similar", "contact_phone"}  # the rep is asked; the others block a second registration
 SQLITE_CANDIDATES = 50  # containment finds candidates on SQLite; the closest MAX_SIMILAR of them are shown
 
 REASONS = {
@@ -28,6 +30,7 @@ REASONS = {
     "phone": _("same phone"),
     "group": _("same group"),
     "similar": _("similar name"),
+    "contact_phone": _("a contact has this phone"),
     "very_similar": _("very similar name"),
     "chosen": _("you said it is this one"),
 }
@@ -41,7 +44,7 @@ class Match:
 
     @property
     def is_strong(self):
-        return any(reason != "similar" for reason in self.reasons)
+        return any(reason not in WEAK_REASONS for reason in self.reasons)
 
     @property
     def reason_labels(self):
@@ -111,6 +114,15 @@ def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclud
         ):
             if "phone" not in found[customer_id].reasons:
                 found[customer_id].reasons.append("phone")
+    if phone_numbers:
+        contact_phone_ids = (
+            ContactPhone.objects.filter(number__in=phone_numbers)
+            .exclude(contact__customer__in=list(found))
+            .values("contact__customer")
+            .distinct()[:MAX_SIMILAR]
+        )  # fmt: skip
+        for customer in base.filter(pk__in=contact_phone_ids):
+            found.setdefault(customer.pk, Match(customer)).reasons.append("contact_phone")
     if len(name_key) >= 2:
         for customer in similar_names(base.exclude(pk__in=list(found)), name_key):
             match = found.setdefault(customer.pk, Match(customer, similarity=getattr(customer, "similarity", 0)))

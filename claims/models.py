@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Team
 from crm import reasons
+from crm.formatting import iso_date_time
 from crm.models import Customer, Grade, Status
 
 
@@ -276,7 +277,7 @@ class OwnershipEvent(reasons.SystemReasonFields):
         indexes = [models.Index(fields=["customer", "-at"]), models.Index(fields=["actor", "kind", "at"])]
 
     def __str__(self):
-        return f"{self.customer} · {self.get_kind_display()} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+        return f"{self.customer} · {self.get_kind_display()} · {iso_date_time(self.at)}"
 
     @property
     def reason_display(self):

@@ -13,17 +13,19 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditAction, User
 from accounts.permissions import sells
 from crm import reasons
+from crm.formatting import full_date
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
 from crm.services import customer_save, lock, notify
 from crm.validators import clean_credit_code
+from crm.webhooks.models import Event
+from crm.webhooks.services import customer_ref, emit, user_ref
 from visits.models import Reminder, ReminderKind, ReminderState
 
 from .duplicates import Match, confirm_same, find_duplicates
@@ -59,7 +61,7 @@ class OwnershipRefused(ValidationError):
 
 
 def _day(value: datetime.date) -> str:
-    return date_format(value, "Y-m-d")
+    return full_date(value)
 
 
 def _customer_url(customer):
@@ -79,6 +81,8 @@ def _start_claim(*, customer, holder, actor, kind, policy, reason="", from_user=
     Reminder.objects.open().filter(customer=customer).update(assignee=holder)
     _record(customer=customer, kind=kind, actor=actor, claim=claim, from_user=from_user, to_user=holder,
             reason=reason, dispute=dispute, **code)  # fmt: skip
+    _announce_change_of_hands(customer=customer, kind=kind, actor=actor, from_user=from_user, to_user=holder,
+                              reason=reason, dispute=dispute)  # fmt: skip
     return claim
 
 
@@ -95,6 +99,24 @@ def _end_claim(*, customer, end_reason, pool_reason=None) -> Claim | None:
             state=ReminderState.DISMISSED, dismissed_reason=PoolReason(pool_reason).label, closed_at=timezone.now()
         )
     return claim
+
+
+def ownership_change_payload(*, customer, kind, by, from_user=None, to_user=None, reason="", dispute=None) -> dict:
+    """The webhook `ownership.changed`'s data: a new holder, or the pool (`to` is None); `by` None: a sweep."""
+    return {
+        "customer": customer_ref(customer),
+        "change": kind,
+        "from": user_ref(from_user),
+        "to": user_ref(to_user),
+        "actor": user_ref(by),
+        "reason": reason,
+        "dispute_id": getattr(dispute, "pk", None),
+    }
+
+
+def _announce_change_of_hands(*, actor, **change):
+    """`ownership.changed`, sent once the change commits."""
+    emit(Event.OWNERSHIP_CHANGED, ownership_change_payload(by=actor, **change))
 
 
 # Renewals and warnings happen with every visit and every morning: history, but not changes of hands.
@@ -285,6 +307,7 @@ def claim_release(*, customer: Customer, actor: User, reason: str) -> None:
         raise PermissionDenied
     claim = _end_claim(customer=customer, end_reason=EndReason.RELEASED, pool_reason=PoolReason.RELEASED)
     _record(customer=customer, kind=EventKind.RELEASED, actor=actor, claim=claim, from_user=holder, reason=reason)
+    _announce_change_of_hands(customer=customer, kind=EventKind.RELEASED, actor=actor, from_user=holder, reason=reason)
 
 
 @transaction.atomic
@@ -314,6 +337,21 @@ def claim_transfer(*, customer: Customer, actor: User, to_user: User, reason: st
     link = _customer_url(customer)
     notify([to_user], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, detail=reason, link=link)
     notify([holder], kind=NotificationKind.CUSTOMER_TAKEN, customer=customer, detail=reason, link=link)
+    return claim
+
+
+def claim_protect_buyer(*, customer, by) -> Claim | None:
+    """A customer who has just bought from us is protected as a buying customer (DOMAIN §5.3): the holder's
+    period is counted again from the latest follow-up, with the longer protection."""
+    claim = Claim.objects.select_for_update().active().filter(customer=customer).first()
+    if claim is None:
+        return None
+    until = OwnershipPolicy.current().protected_until(customer, claim.renewed_on)
+    if until <= claim.protected_until:
+        return claim
+    claim.protected_until = until
+    claim.save(update_fields=["protected_until"])
+    _record(customer=customer, kind=EventKind.RENEWED, actor=by, claim=claim, to_user=claim.holder)
     return claim
 
 
@@ -426,6 +464,12 @@ def _answer_strong_match(*, customer: Customer, actor: User, strong: list[Match]
     return Registration(RegistrationOutcome.COLLISION, existing, dispute=dispute, matches=matches)
 
 
+def _announce_registration(customer: Customer, actor: User, *, source: str) -> None:
+    """The webhook `customer.registered` (a first holder is also announced as `ownership.changed`)."""
+    emit(Event.CUSTOMER_REGISTERED, {"customer": customer_ref(customer), "registered_by": user_ref(actor),
+                                     "source": source})  # fmt: skip
+
+
 @transaction.atomic
 def customer_register(
     *,
@@ -479,9 +523,11 @@ def customer_register(
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
         customer_save(customer=customer, actor=actor)
         _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, **reason)
+        _announce_registration(customer, actor, source="registration")
         return Registration(RegistrationOutcome.CREATED, customer, matches=matches)
     customer_save(customer=customer, actor=actor)
     _start_claim(customer=customer, holder=holder, actor=actor, kind=EventKind.REGISTERED, policy=policy, **reason)
+    _announce_registration(customer, actor, source="registration")
     if holder.pk != actor.pk:
         notify(
             [holder], kind=NotificationKind.CUSTOMER_ASSIGNED, customer=customer, link=_customer_url(customer),
@@ -544,6 +590,7 @@ def customer_register_imported(
     if owner is None:
         customer.pool_since, customer.pool_reason = timezone.now(), PoolReason.IMPORTED
         customer_save(customer=customer, actor=actor)
+        _announce_registration(customer, actor, source="import")
         _record(customer=customer, kind=EventKind.REGISTERED, actor=actor, reason_code=reason_code,
                 reason_params=reason_params)  # fmt: skip
     else:
@@ -551,6 +598,7 @@ def customer_register_imported(
         _start_claim(customer=customer, holder=owner, actor=actor, kind=EventKind.REGISTERED,
                      policy=OwnershipPolicy.current(), reason_code=reason_code,
                      reason_params=reason_params)  # fmt: skip
+        _announce_registration(customer, actor, source="import")
     return Registration(RegistrationOutcome.CREATED, customer, matches=matches)
 
 
@@ -672,6 +720,8 @@ def dispute_decide(
         ended = _end_claim(customer=customer, end_reason=EndReason.DECIDED, pool_reason=PoolReason.DECIDED)
         _record(customer=customer, kind=EventKind.DECIDED, actor=actor, claim=ended, from_user=holder,
                 reason=reason, dispute=dispute)  # fmt: skip
+        _announce_change_of_hands(customer=customer, kind=EventKind.DECIDED, actor=actor, from_user=holder,
+                                  reason=reason, dispute=dispute)  # fmt: skip
     audit.record(
         AuditAction.DISPUTE_DECISION,
         actor=actor,
@@ -699,7 +749,24 @@ def dispute_decide(
         reason_params=decided_params(dispute),
         link=reverse("claims:dispute_detail", args=[dispute.pk]),
     )
+    emit(Event.DISPUTE_DECIDED, {"dispute": _dispute_payload(dispute), "customer": customer_ref(customer)})
     return dispute
+
+
+def _dispute_payload(dispute: Dispute) -> dict:
+    return {
+        "id": dispute.pk,
+        "kind": dispute.kind,
+        "outcome": dispute.outcome,
+        "reason": dispute.reason,
+        "holder": user_ref(dispute.holder),
+        "challenger": user_ref(dispute.challenger),
+        "holder_share": dispute.holder_share,
+        "challenger_share": dispute.challenger_share,
+        "decided_by": user_ref(dispute.decided_by),
+        "decided_at": dispute.decided_at,
+        "url": settings.SITE_URL + reverse("claims:dispute_detail", args=[dispute.pk]),
+    }
 
 
 # --- departure ------------------------------------------------------------------------------------
@@ -727,6 +794,8 @@ def rep_depart(*, rep: User, actor: User, reassign_to: User | None = None, reaso
             claim = _end_claim(customer=customer, end_reason=EndReason.DEPARTED, pool_reason=PoolReason.DEPARTED)
             _record(customer=customer, kind=EventKind.DEPARTED, actor=actor, claim=claim, from_user=rep,
                     reason=reason, **code)  # fmt: skip
+            _announce_change_of_hands(customer=customer, kind=EventKind.DEPARTED, actor=actor, from_user=rep,
+                                      reason=reason)  # fmt: skip
         moved += 1
     if rep.is_active or not rep.has_departed:
         # Only now that they hold nothing: the model refuses to strand customers. A day already recorded stays.

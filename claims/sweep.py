@@ -19,9 +19,12 @@ from accounts import audit
 from accounts.models import AuditAction
 from crm.models import Customer, Notification, NotificationKind, PoolReason
 from crm.sql import insert_from_select
+from crm.webhooks.models import Event
+from crm.webhooks.services import emit_many
 from visits.models import Reminder, ReminderKind, ReminderState
 
 from .models import Claim, EndReason, EventKind, OwnershipEvent, OwnershipPolicy
+from .services import ownership_change_payload
 
 
 def lapse_warnings(today=None) -> int:
@@ -90,7 +93,14 @@ def lapse_sweep(today=None) -> int:
                 n_at=Value(now),
             ).values_list("holder", "n_kind", "customer", "n_detail", "n_link", "n_at"),
         )
+        emit_many(Event.OWNERSHIP_CHANGED, _lapse_announcements(taken))
     return lapsed
+
+
+def _lapse_announcements(taken):
+    """`ownership.changed` for each lapsed claim (read only when an endpoint wants the event)."""
+    for claim in taken.select_related("customer", "holder").order_by("pk"):
+        yield ownership_change_payload(customer=claim.customer, kind=EventKind.LAPSED, by=None, from_user=claim.holder)
 
 
 def ownership_sweep(today=None) -> dict:

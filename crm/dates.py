@@ -8,10 +8,9 @@ page showing the record fails. No record of this business is that old.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from .formatting import full_date
 
 EARLIEST_DAY = datetime.date(1900, 1, 1)
 
@@ -21,7 +20,7 @@ def validate_plausible_day(value):
     day = value.date() if isinstance(value, datetime.datetime) else value
     if day is not None and day < EARLIEST_DAY:
         raise ValidationError(
-            _("Give a date after %(day)s."), code="too_early", params={"day": date_format(EARLIEST_DAY, "Y-m-d")}
+            _("Give a date after %(day)s."), code="too_early", params={"day": full_date(EARLIEST_DAY)}
         )
 
 
@@ -29,17 +28,3 @@ def validate_plausible_range(value):
     """For django-filter's date ranges, which arrive as a slice of datetimes."""
     for end in (value.start, value.stop):
         validate_plausible_day(end)
-
-
-def days_since(moment: datetime.datetime, today: datetime.date | None = None) -> int:
-    """Local calendar days from `moment` to today: opened at 23:50, it is one day old at 00:10."""
-    return ((today or timezone.localdate()) - timezone.localdate(moment)).days
-
-
-def age_text(days: int) -> str:
-    """How old something is, in words: "today", "yesterday", "3 days ago"."""
-    if days <= 0:
-        return gettext("today")
-    if days == 1:
-        return gettext("yesterday")
-    return ngettext("%(count)d day ago", "%(count)d days ago", days) % {"count": days}

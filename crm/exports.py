@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .formatting import file_stamp, iso_date_time
 from .models import (
     Attitude,
     BuyingRole,
@@ -87,7 +88,7 @@ CUSTOMER_COLUMNS = [
     ),
     Column(gettext_lazy("Owner"), lambda c: str(c.owner) if c.owner else "", "owner", "owner"),
     Column(gettext_lazy("Next follow-up"), lambda c: c.next_follow_up_on),
-    Column(gettext_lazy("Registered at"), lambda c: timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")),
+    Column(gettext_lazy("Registered at"), lambda c: iso_date_time(c.created_at)),
     Column(gettext_lazy("Group company"), lambda c: c.group_name, "group_name"),
     Column(gettext_lazy("Customer's need"), lambda c: c.need, "need"),
     Column(gettext_lazy("Strategic partner"), lambda c: yes_no(c.is_strategic), "is_strategic", "yes_no"),
@@ -161,27 +162,33 @@ class _Echo:
         return value
 
 
-def csv_lines(customers):
+def csv_lines(rows):
+    """`rows` (lists of cells, the titles first) as CSV text, line by line."""
     writer = csv.writer(_Echo())
     yield "\ufeff"  # the BOM makes Excel read the file as UTF-8, so Chinese names survive
-    for row in rows(customers):
+    for row in rows:
         yield writer.writerow(row)
 
 
-def customer_export_response(customers, file_format, name="customers"):
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+def spreadsheet_response(rows, file_format, *, name: str, sheet: str):
+    """`rows` (lists of cells, the titles first) as a CSV download, streamed, or an XLSX workbook of one sheet."""
+    stamp = file_stamp(timezone.now())
     if file_format == "csv":
-        response = StreamingHttpResponse(csv_lines(customers), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
         return response
     if file_format == "xlsx":
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Customers"))
-        for row in rows(customers):
-            sheet.append(row)
+        worksheet = workbook.create_sheet(sheet)
+        for row in rows:
+            worksheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
         return response
     raise Http404
+
+
+def customer_export_response(customers, file_format, name="customers"):
+    return spreadsheet_response(rows(customers), file_format, name=name, sheet=_("Customers"))

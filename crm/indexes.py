@@ -44,3 +44,13 @@ class NameBigrams(models.Func):
     def __init__(self):
         text = models.TextField()
         super().__init__(Cast("name_normalized", text), Cast("name", text))
+
+
+class TextBigrams(models.Func):
+    """crm_bigrams() of one text column: the expression the contact_name_bigrams index is built on."""
+
+    function = "crm_bigrams"
+    output_field = ArrayField(models.TextField())
+
+    def __init__(self, field):
+        super().__init__(Cast(field, models.TextField()))

@@ -134,3 +134,35 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     full = "".join(lazy_pinyin(normalized, style=Style.NORMAL))
     initials = "".join(lazy_pinyin(normalized, style=Style.FIRST_LETTER))
     return full[:PINYIN_KEY_LENGTH], initials[:NAME_KEY_LENGTH]
+
+
+def person_name_keys(name: str) -> tuple[str, str]:
+    """Return the lowercase full pinyin and the initials of a person's name: 王晓明 gives ("wangxiaoming", "wxm").
+
+    Unlike a company name, nothing is stripped but spaces and punctuation (a person has no legal form).
+    """
+    text = "".join(
+        character for character in _to_simplified(unicodedata.normalize("NFKC", name)).casefold() if character.isalnum()
+    )
+    full = "".join(lazy_pinyin(text, style=Style.NORMAL))
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER))
+    return full[:PINYIN_KEY_LENGTH], initials[:NAME_KEY_LENGTH]
+
+
+MIN_PHONE_SEARCH_DIGITS = 4  # a missed call shows the last digits of the number
+PHONE_SEARCH_TEXT = re.compile(r"[\d\s()+\-.]+")
+
+
+def phone_search_digits(text: str) -> str:
+    """The digits to look for inside phone numbers, or "" if `text` is not (part of) a phone number.
+
+    Four or more digits, typed with or without the usual separators; a whole number loses China's
+    country code as stored numbers do (+86 138 0013 8000 finds 13800138000).
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not PHONE_SEARCH_TEXT.fullmatch(text):
+        return ""
+    digits = "".join(character for character in text if character.isdecimal())
+    if len(digits) < MIN_PHONE_SEARCH_DIGITS:
+        return ""
+    return normalize_phone(text) or digits[:PHONE_KEY_LENGTH]

@@ -30,6 +30,17 @@ def customer_save(*, customer: Customer, actor: User) -> Customer:
     is_new = customer.pk is None
     if not (can_create_customer(actor) if is_new else can_edit_customer(actor, _stored(customer))):
         raise PermissionDenied
+    return _save_with_grade(customer, actor=actor, is_new=is_new)
+
+
+@transaction.atomic
+def customer_recount_save(*, customer: Customer) -> Customer:
+    """Save facts a scheduled job recomputed on a stored customer (no one acts, so no one's permission is asked);
+    the grade follows them as in `customer_save`, its history naming nobody."""
+    return _save_with_grade(customer, actor=None, is_new=False)
+
+
+def _save_with_grade(customer: Customer, *, actor: User | None, is_new: bool) -> Customer:
     policy = GradeRule.policy()
     previous_grade = None if is_new else Customer.objects.values_list("grade", flat=True).get(pk=customer.pk)
     if is_new:

@@ -41,11 +41,17 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (no CDN)
     "accounts",
     "crm",
+    "crm.evidence",
+    "crm.webhooks",
     "visits",
     "claims",
     "crm.complaints",  # after claims: its demo data builds on every app's demo people and customers
+    "crm.deals",  # likewise
     "claims.board",
     "claims.imports",
 ]
@@ -114,6 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["OPTIONS"]["options"] += f" -c statement_timeout={statement_timeout}s"
     # A database host that does not answer fails a request within seconds (the 503 page), not minutes.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("PG_CONNECT_TIMEOUT", default=5))
+else:
+    # Covering columns of an index and NULLS NOT DISTINCT are PostgreSQL's speed-ups for large data (the week's
+    # visits, the pipeline's kept totals, which SQLite counts live); the embedded demo database does without.
+    SILENCED_SYSTEM_CHECKS = ["models.W040", "models.W047"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -143,8 +153,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded attachments (crm/evidence). On the server's disk by default; with STORAGE_BUCKET set, in an
+# S3-compatible object store (django-storages through boto3), which several web servers share. Never served
+# from a public address: downloads go through a view that checks who asks (EVIDENCE_SERVE below).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media-is-not-served/"  # nothing links here; files are read through crm.evidence.views
+STORAGE_BUCKET = env("STORAGE_BUCKET", default="")
+if STORAGE_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": env("STORAGE_URL", default="") or None,  # MinIO, Ceph...; unset: AWS itself
+            "access_key": env("STORAGE_ACCESS_KEY", default="") or None,
+            "secret_key": env("STORAGE_SECRET_KEY", default="") or None,
+            "region_name": env("STORAGE_REGION", default="") or None,
+            "location": env("STORAGE_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,  # no object is readable without a signature; we never hand one out
+            "file_overwrite": False,
+            "addressing_style": env("STORAGE_ADDRESSING_STYLE", default="path"),  # MinIO wants path-style
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -224,6 +258,12 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("FOLLOWUP_DIGEST_HOUR", default=7), minute=env.int("FOLLOWUP_DIGEST_MINUTE", default=0)
         ),
     },
+    "purchases-age-out": {
+        "task": "crm.deals.tasks.purchases_age_out_task",
+        "schedule": crontab(
+            hour=env.int("PURCHASES_AGE_OUT_HOUR", default=0), minute=env.int("PURCHASES_AGE_OUT_MINUTE", default=20)
+        ),
+    },
     "weekly-digest": {
         "task": "claims.board.tasks.weekly_digest_task",
         "schedule": crontab(
@@ -231,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("WEEKLY_DIGEST_HOUR", default=7),
             minute=env.int("WEEKLY_DIGEST_MINUTE", default=30),
         ),
+    },
+    "board-figures": {
+        "task": "claims.board.tasks.board_figures_task",
+        "schedule": timedelta(minutes=env.int("BOARD_FIGURES_MINUTES", default=2)),
     },
     "complaint-deadlines": {
         "task": "crm.complaints.tasks.complaint_deadline_task",
@@ -242,11 +286,96 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("STRANDED_CHECK_HOUR", default=5), minute=env.int("STRANDED_CHECK_MINUTE", default=45)
         ),
     },
+    "evidence-sweep": {
+        "task": "crm.evidence.tasks.evidence_sweep_task",
+        "schedule": crontab(
+            hour=env.int("EVIDENCE_SWEEP_HOUR", default=3), minute=env.int("EVIDENCE_SWEEP_MINUTE", default=15)
+        ),
+    },
+    "evidence-pending": {
+        "task": "crm.evidence.tasks.evidence_pending_task",
+        "schedule": timedelta(minutes=env.int("EVIDENCE_PENDING_MINUTES", default=10)),
+    },
+    "webhook-retries": {
+        "task": "crm.webhooks.tasks.webhook_retry_sweep_task",
+        "schedule": timedelta(minutes=env.int("WEBHOOKS_SWEEP_MINUTES", default=5)),
+    },
     "heartbeat": {
         "task": "crm.tasks.heartbeat",
         "schedule": timedelta(seconds=env.int("HEARTBEAT_SECONDS", default=300)),
     },
 }
+
+# --- The REST API (crm/api, /api/v1/) -------------------------------------------
+REST_FRAMEWORK = {
+    # A token first: without one, DRF answers 401 with WWW-Authenticate; the browser's session (CSRF enforced) next.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "crm.api.authentication.ApiTokenAuthentication",
+        "crm.api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.IsCurrentUser", "crm.api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["crm.api.filters.FilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
+}
+# Requests per token (per user for a browser session) and period: second, minute, hour or day.
+API_RATE = env("API_RATE", default="120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Industrial CRM API",
+    "DESCRIPTION": "Customers, registration, visits, the day's follow-ups, the pool, disputes, complaints. "
+    "The same rules and visibility as the pages; errors as application/problem+json.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Like every page: for the people of the company.
+    "SERVE_PERMISSIONS": ["crm.api.permissions.IsCurrentUser", "crm.api.permissions.TokenScope"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStateEnum": "crm.complaints.models.State",
+        "DisputeStateEnum": "claims.models.DisputeState",
+        "ObjectionKindEnum": "visits.models.ObjectionKind",
+        "OwnershipEventKindEnum": "claims.models.EventKind",
+        "DisputeKindEnum": "claims.models.DisputeKind",
+        "StatusEnum": "crm.models.Status",  # the customer's
+        "DealStatusEnum": "crm.deals.models.Status",
+        "BuyingRoleEnum": "crm.models.BuyingRole",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.api.schema.add_problem_responses",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+# The rate limit's counts: in Redis when set (all web workers count together), else in each worker's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "api",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }  # fmt: skip
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
+
+# --- Webhooks out (crm/webhooks, README "Webhooks") ---------------------------
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5)  # per attempt: connect and answer
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)  # then the delivery has failed
+# The pause after the n-th failed attempt: base × 2^(n-1), at most the maximum (1, 2, 4 … 64 minutes).
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=60)
+WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=3600)
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=5)  # failed deliveries in a row
+WEBHOOKS_STALLED_MINUTES = env.int("WEBHOOKS_STALLED_MINUTES", default=10)  # a pending delivery this late is sent again
+# Plain http:// to 127.0.0.1 or localhost (always allowed when DEBUG): a receiver on this machine, as in the tests.
+WEBHOOKS_ALLOW_HTTP_LOCAL = env.bool("WEBHOOKS_ALLOW_HTTP_LOCAL", default=False)
 
 # --- Imports ----------------------------------------------------------------
 # What an uploaded spreadsheet may make the server do (claims/imports/parsing.py). A file past a limit is refused
@@ -268,6 +397,23 @@ IMPORT_TASK_SECONDS = env.int("IMPORT_TASK_SECONDS", default=240)
 IMPORT_SOFT_TIME_LIMIT = env.int("IMPORT_SOFT_TIME_LIMIT", default=300)
 IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 
+# --- Attachments (crm/evidence) ----------------------------------------------
+EVIDENCE_MAX_FILE_MB = env.int("EVIDENCE_MAX_FILE_MB", default=20)  # one photo or document
+EVIDENCE_MAX_RECORD_MB = env.int("EVIDENCE_MAX_RECORD_MB", default=100)  # all of one visit's or complaint's
+EVIDENCE_MAX_FILES_PER_RECORD = env.int("EVIDENCE_MAX_FILES_PER_RECORD", default=20)
+# A phone's largest photo is about 50 MP; a picture far larger is a decompression bomb, refused before decoding.
+EVIDENCE_MAX_IMAGE_PIXELS = env.int("EVIDENCE_MAX_IMAGE_PIXELS", default=64_000_000)
+EVIDENCE_IMAGE_MAX_SIDE = 1600  # pixels on the long side of a stored photo
+EVIDENCE_THUMBNAIL_SIDE = 320
+# A deleted attachment's row is kept for good; its file this many days, then the nightly sweep removes it.
+EVIDENCE_KEEP_DELETED_DAYS = env.int("EVIDENCE_KEEP_DELETED_DAYS", default=90)
+# How downloads leave: "django" streams them; "x-accel-redirect" (nginx, internal location at
+# EVIDENCE_ACCEL_PREFIX) or "x-sendfile" (Apache mod_xsendfile) let the web server send the checked file.
+EVIDENCE_SERVE = env.str("EVIDENCE_SERVE", default="django")
+if EVIDENCE_SERVE not in ("django", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(f"EVIDENCE_SERVE must be django, x-accel-redirect or x-sendfile, not {EVIDENCE_SERVE!r}")
+EVIDENCE_ACCEL_PREFIX = env.str("EVIDENCE_ACCEL_PREFIX", default="/protected-media/")
+
 # --- Security ---------------------------------------------------------------
 # Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username from one
 # address, that pair is locked out for AXES_COOLOFF_MINUTES (an admin can unlock earlier).
@@ -287,6 +433,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],  # Bootstrap draws its form chevrons as data: SVGs
         "font-src": [SELF],
         "connect-src": [SELF],
+        "worker-src": [SELF],  # the service worker (/sw.js) that keeps pages and visits for when there is no signal
+        "manifest-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -4,6 +4,8 @@ Tests that exercise the broker start a real worker and do not rely on eagerness.
 """
 
 import os
+import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DEBUG", "true")
@@ -28,3 +30,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LANGUAGE_CODE = "en"
+# Uploaded files of a test run go to a folder of their own, never into the checkout's media/.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="crm-test-media-"))
+# The API's rate limit is tested on its own (tests/api); elsewhere it stays out of the way. Each run counts under a
+# key of its own, so a Redis database shared between runs holds no earlier run's counts.
+API_RATE = "100000/minute"
+CACHES["api"]["KEY_PREFIX"] = f"api-test-{os.getpid()}-{os.urandom(4).hex()}"  # noqa: F405
+# The webhook tests post to a receiver on 127.0.0.1 over plain HTTP.
+WEBHOOKS_ALLOW_HTTP_LOCAL = True
+WEBHOOKS_TIMEOUT_SECONDS = 2

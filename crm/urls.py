@@ -27,14 +27,28 @@ customer_patterns = (
     "crm",
 )
 
+# The REST API (crm/api): each app's resources from its own `api` module, by name as the pages' URLs are.
+api_patterns = [
+    path("", include("crm.api.urls")),
+    path("", include("claims.api")),
+    path("", include("visits.api")),
+    path("", include("crm.complaints.api")),
+    path("", include("crm.deals.api")),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/v1/", include((api_patterns, "api"))),
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", views.notifications, name="notifications"),
+    path("search/", views.site_search, name="search"),
     path("i18n/setlang/", views.switch_language, name="set_language"),
     path("customers/", include(customer_patterns)),
     path("board/", include("claims.board.urls")),
     path("complaints/", include("crm.complaints.urls")),
+    path("deals/", include("crm.deals.urls")),
+    path("attachments/", include("crm.evidence.urls")),
+    path("webhooks/", include("crm.webhooks.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("visits.urls")),
     path("", include("claims.urls")),

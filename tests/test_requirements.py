@@ -63,6 +63,7 @@ def pins(path):
             found |= pins(line[3:].strip())
         elif "==" in line:
             name, version = line.split("==")
+            name = name.split("[")[0]  # moto[server]: the lock names the package, without its extras
             found[name.strip().lower().replace("_", "-")] = version.strip()
     return found
 

@@ -1,12 +1,17 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.formatting import iso_date, iso_date_time
 from crm.models import Contact, Customer
 
 LATE_AFTER = datetime.timedelta(hours=24)  # 模板1: every contact is logged within 24 hours
@@ -36,6 +41,16 @@ class VisitQuerySet(models.QuerySet):
         """Visits of customers the user may see in full."""
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
+    def with_checkin_far(self):
+        """Each visit's `checkin_far`: checked in farther from the site than the policy allows (no query of its own)."""
+        far = Q(checkin_distance__gt=CheckinPolicy.far_from_site_expression())
+        return self.annotate(checkin_far=ExpressionWrapper(far, output_field=models.BooleanField()))
+
+    def unverified_onsite(self):
+        """On-site visits with no check-in, or checked in farther from the site than the policy allows:
+        a fact for the manager, never a block."""
+        return self.filter(CheckinPolicy.unverified_onsite_q())
+
 
 class Visit(models.Model):
     """One logged contact with a customer (客户跟进记录表, 模板1)."""
@@ -63,8 +78,29 @@ class Visit(models.Model):
         related_name="+",
     )
     help_needed = models.TextField(_("help needed from other departments"), blank=True)
+    # The deal the contact was about, if any (offered while the customer has open deals).
+    deal = models.ForeignKey(
+        "deals.Opportunity",
+        verbose_name=_("about deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
     logged_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
     is_late = models.BooleanField(_("logged late"), default=False, editable=False)
+    # Made on the phone when the form opens, so a visit sent twice (a queue retry, a double tap) is kept once.
+    client_id = models.UUIDField(_("id given on the phone"), null=True, blank=True, editable=False)
+    # "I'm here" (外勤签到): the browser's position when the rep tapped, only then; on-site and showroom visits.
+    checkin_lat = models.DecimalField(_("check-in latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_lng = models.DecimalField(_("check-in longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    checkin_accuracy = models.PositiveIntegerField(_("check-in accuracy (m)"), null=True, blank=True)
+    checkin_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # Metres from the customer's site (as known at check-in); empty while the site is unknown.
+    checkin_distance = models.PositiveIntegerField(_("distance from the site (m)"), null=True, blank=True)
+    attachments = GenericRelation(
+        "evidence.Attachment", content_type_field="owner_type", object_id_field="owner_id", related_query_name="visit"
+    )
 
     objects = VisitQuerySet.as_manager()
 
@@ -72,26 +108,61 @@ class Visit(models.Model):
         ordering = ["-started_at", "-pk"]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
-        indexes = [models.Index(fields=["customer", "-started_at"]), models.Index(fields=["author", "-logged_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-started_at"]),
+            # The board's "this week" per rep reads the index alone (PostgreSQL): how many, how many late, and the
+            # on-site ones without a check-in or far from the site, without fetching each visit's row.
+            models.Index(
+                fields=["author", "-logged_at"],
+                include=["is_late", "method", "checkin_at", "checkin_distance"],
+                name="visit_author_logged",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
                 name="visit_ends_after_start",
-            )
+            ),
+            models.UniqueConstraint(fields=["author", "client_id"], name="visit_client_id_once_per_author"),
+            models.CheckConstraint(
+                condition=Q(checkin_at__isnull=True, checkin_lat__isnull=True, checkin_lng__isnull=True)
+                | Q(checkin_at__isnull=False, checkin_lat__isnull=False, checkin_lng__isnull=False),
+                name="visit_checkin_is_whole",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.customer} · {self.get_method_display()} · {timezone.localtime(self.started_at):%Y-%m-%d}"
+        return f"{self.customer} · {self.get_method_display()} · {iso_date(self.started_at)}"
 
     def save(self, *args, **kwargs):
         self.is_late = self.logged_at - self.started_at > LATE_AFTER
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """A visit is about a deal of its own customer only (a deal's visits are its history)."""
+        if self.deal_id is not None and self.customer_id is not None and self.deal.customer_id != self.customer_id:
+            raise ValidationError(
+                {"deal": _("This deal belongs to another customer: choose one of this customer's deals.")}
+            )
 
     def editable_by(self, user, now=None):
         """The author may correct a log for a week; after that it is a record (admins excepted)."""
         if user.is_admin:
             return True
         return self.author_id == user.pk and (now or timezone.now()) - self.logged_at <= EDIT_WINDOW
+
+    @property
+    def checkin_km(self):
+        return None if self.checkin_distance is None else round(self.checkin_distance / 1000, 1)
+
+    def checkin_mark(self, *, is_far):
+        """Why this on-site visit is marked for the manager ("no_checkin", "far"), or "" when it is not.
+        `is_far`: checked in farther from the site than the policy allows (`VisitQuerySet.with_checkin_far`)."""
+        if self.method != Method.ONSITE:
+            return ""
+        if self.checkin_at is None:
+            return "no_checkin"
+        return "far" if is_far else ""
 
     def needs_correction_reason(self, user, now=None):
         """Anyone but the author within the window is correcting a record and must say why."""
@@ -210,7 +281,7 @@ class VisitRevision(models.Model):
         verbose_name_plural = _("visit revisions")
 
     def __str__(self):
-        return f"{self.visit} · {self.edited_by} · {timezone.localtime(self.edited_at):%Y-%m-%d %H:%M}"
+        return f"{self.visit} · {self.edited_by} · {iso_date_time(self.edited_at)}"
 
     def labelled_changes(self):
         """(field label, before, after) in the reader's language."""
@@ -261,3 +332,66 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"{self.user}"
+
+
+class CheckinPolicy(models.Model):
+    """How far from a customer's site an on-site check-in may be before the visit is marked; admins edit it."""
+
+    DEFAULT_FAR_M = 1000
+    far_from_site_m = models.PositiveIntegerField(
+        _("mark on-site visits checked in farther than (m)"), default=DEFAULT_FAR_M, validators=[MinValueValidator(50)]
+    )
+
+    class Meta:
+        verbose_name = _("check-in policy")
+        verbose_name_plural = _("check-in policy")
+
+    def __str__(self):
+        return f"{self.far_from_site_m} m"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.order_by("pk").first() or cls()
+
+    @classmethod
+    def far_from_site_expression(cls):
+        """The allowed distance inside the query that needs it: no query of its own (the board's count is fixed)."""
+        saved = cls.objects.order_by("pk").values("far_from_site_m")[:1]
+        return Coalesce(Subquery(saved), Value(cls.DEFAULT_FAR_M))
+
+    @classmethod
+    def unverified_onsite_q(cls):
+        """On-site visits not checked in, or checked in farther from the site than the policy allows."""
+        return Q(method=Method.ONSITE) & (
+            Q(checkin_at__isnull=True) | Q(checkin_distance__gt=cls.far_from_site_expression())
+        )
+
+
+class CustomerSite(models.Model):
+    """Where a customer's site is: set by a manager, or proposed from the first checked-in on-site visit until a
+    manager confirms it. Check-ins are measured against it."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="site")
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    proposed_from = models.ForeignKey(Visit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer site")
+        verbose_name_plural = _("customer sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180), name="site_on_earth"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.customer} · {self.lat}, {self.lng}"
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None

@@ -1,6 +1,6 @@
 """Who may log, correct and pause follow-ups. Seeing them is `Visit.objects.visible_to(user)` (and Reminder's)."""
 
-from accounts.permissions import can_hand_to, is_current
+from accounts.permissions import can_hand_to, can_manage_people, is_current
 from crm.permissions import can_edit_customer
 
 from .models import Escalation
@@ -34,3 +34,9 @@ def escalations_for(user):
     if not is_current(user):
         return Escalation.objects.none()
     return Escalation.objects.all() if user.is_admin else Escalation.objects.filter(manager=user)
+
+
+def can_set_site(user, customer) -> bool:
+    """A customer's site (what check-ins are measured against) is set or confirmed by its team's manager or
+    an admin, never by the rep whose visits it judges."""
+    return can_manage_people(user) and can_edit_customer(user, customer)

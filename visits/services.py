@@ -1,19 +1,40 @@
 """Logging visits and keeping each customer's follow-up schedule and reminders in step."""
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from crm.models import Customer, GradeRule
+from crm.evidence.services import Attached, attachments_add
+from crm.formatting import iso_date_time
+from crm.models import Customer, GradeRule, RecentCustomer
 from crm.services import lock
 
-from .models import Method, Objection, Reminder, ReminderKind, ReminderState, Snooze, Visit, VisitRevision
-from .permissions import can_dismiss_reminder, can_edit_visit, can_log_visit, can_own_next_step, can_snooze
+from .checkin import CHECKIN_METHODS, distance_m
+from .models import (
+    CustomerSite,
+    Method,
+    Objection,
+    Reminder,
+    ReminderKind,
+    ReminderState,
+    Snooze,
+    Visit,
+    VisitRevision,
+)
+from .permissions import (
+    can_dismiss_reminder,
+    can_edit_visit,
+    can_log_visit,
+    can_own_next_step,
+    can_set_site,
+    can_snooze,
+)
 from .signals import visit_logged
 
 THANK_YOU_DAYS = 1  # thank-you message within 24 hours of a first visit
@@ -57,18 +78,32 @@ def _check_next_step_owner(visit: Visit, actor: User) -> None:
         raise ValidationError({"next_step_owner": _("Choose a current member of your team.")})
 
 
+class AlreadyRecorded(Exception):  # noqa: N818 - an answer, not a fault
+    """The visit's phone-made id was recorded before: the earlier visit stands and nothing new is saved."""
+
+    def __init__(self, visit):
+        super().__init__(visit)
+        self.visit = visit
+
+
+def recorded_visit(author: User, client_id) -> Visit | None:
+    """The visit `author` already sent with this phone-made id, if any."""
+    return Visit.objects.filter(author=author, client_id=client_id).first() if client_id else None
+
+
 @transaction.atomic
 def visit_log(*, visit: Visit, actor: User, contacts=(), objections=()) -> Visit:
     """Record a visit by `actor`, its author; the customer's dates, reminders and (first visit) thank-you rules
-    follow at once."""
+    follow at once. A visit whose `client_id` was recorded before raises AlreadyRecorded and saves nothing."""
     customer = lock(Customer, visit.customer_id)
     if not can_log_visit(actor, customer):
         raise PermissionDenied
     visit.author = actor
     _check_next_step_owner(visit, actor)
     is_first = not customer.visits.exists()
-    visit.full_clean(exclude=["contacts"])
-    visit.save()
+    # The unique constraint, not this form check, keeps a visit sent twice at once to one row: see _save_once.
+    visit.full_clean(exclude=["contacts", "client_id"])
+    _save_once(visit)
     visit.contacts.set([c for c in contacts if c.customer_id == customer.pk])
     Objection.objects.bulk_create([Objection(visit=visit, kind=kind, text=text) for kind, text in objections if text])
 
@@ -101,8 +136,66 @@ def visit_log(*, visit: Visit, actor: User, contacts=(), objections=()) -> Visit
         customer.last_contact_on = visit_day
     customer.next_follow_up_on = next_follow_up(customer)
     customer.save(update_fields=["last_contact_on", "next_follow_up_on", "updated_at"])
+    RecentCustomer.objects.note(user=actor, customer=customer)
     visit_logged.send(sender=Visit, visit=visit, customer=customer)
     return visit
+
+
+def reminder_for_deal_step(opportunity) -> None:
+    """A deal's next step (what, by when, who) becomes a next-step reminder, as a visit's does; a reminder of
+    that kind already due that day for the customer stands for both. A deal of a pool customer has nobody to
+    remind but whoever was named."""
+    assignee_id = opportunity.next_step_owner_id or opportunity.customer.owner_id
+    if assignee_id is None:
+        return
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                customer_id=opportunity.customer_id,
+                assignee_id=assignee_id,
+                kind=ReminderKind.NEXT_STEP,
+                due_on=opportunity.next_step_due,
+                note=f"{opportunity.title}: {opportunity.next_step}"[:255],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    customer = lock(Customer, opportunity.customer_id)
+    customer.next_follow_up_on = next_follow_up(customer)
+    customer.save(update_fields=["next_follow_up_on", "updated_at"])
+
+
+@dataclass
+class Recorded:
+    visit: Visit
+    attached: Attached = field(default_factory=Attached)  # the files kept, and a message per file refused
+
+
+def visit_record(*, visit: Visit, actor: User, contacts=(), objections=(), check_in=None, uploads=()) -> Recorded:
+    """Everything a rep sends when logging a visit, from the form, the phone's queue or the API: the visit
+    (`visit_log`), the position of their "I'm here" tap, `check_in` = (lat, lng, accuracy, at), on an on-site
+    or showroom visit, and the `uploads` (crm.evidence). Each step commits before the next: the visit is kept
+    whatever becomes of a position or a file, and a refused file is reported in `attached`, never raised.
+    Raises what `visit_log` raises (PermissionDenied, ValidationError, AlreadyRecorded), with nothing saved."""
+    visit = visit_log(visit=visit, actor=actor, contacts=contacts, objections=objections)
+    if check_in and visit.method in CHECKIN_METHODS:
+        lat, lng, accuracy, at = check_in
+        visit = visit_check_in(visit=visit, actor=actor, lat=lat, lng=lng, accuracy=accuracy, at=at)
+    attached = attachments_add(record=visit, actor=actor, files=uploads) if uploads else Attached()
+    return Recorded(visit=visit, attached=attached)
+
+
+def _save_once(visit: Visit) -> None:
+    """Insert the visit; a second insert of the same phone-made id meets the unique constraint and answers with
+    the first visit. The savepoint keeps the caller's transaction usable (PostgreSQL aborts it otherwise)."""
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        earlier = recorded_visit(visit.author, visit.client_id)
+        if earlier is None:
+            raise  # some other constraint: not ours to explain
+        raise AlreadyRecorded(earlier) from None
 
 
 # What a correction may change; author, customer and the logging time are the record itself.
@@ -115,7 +208,7 @@ REVISED_FIELDS = [
 def _revision_value(visit, name):
     value = getattr(visit, name)
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return iso_date_time(value)  # stored: one form whatever the language
     return "" if value is None else str(value)
 
 
@@ -192,3 +285,43 @@ def customer_snooze(*, customer: Customer, actor: User, days: int, reason: str) 
     customer.next_follow_up_on = next_follow_up(customer)
     customer.save(update_fields=["next_follow_up_on", "updated_at"])
     return snooze
+
+
+@transaction.atomic
+def visit_check_in(*, visit: Visit, actor: User, lat, lng, accuracy, at) -> Visit:
+    """Keep where the rep tapped "I'm here" with their on-site or showroom visit, measured from the customer's
+    site; the first on-site check-in of a customer with no site proposes one for a manager to confirm."""
+    visit = lock(Visit, visit.pk)
+    if visit.author_id != actor.pk or not can_edit_visit(actor, visit):
+        raise PermissionDenied
+    if visit.method not in CHECKIN_METHODS:
+        raise ValidationError(_("Only on-site and showroom visits are checked in."))
+    visit.checkin_lat, visit.checkin_lng, visit.checkin_accuracy, visit.checkin_at = lat, lng, accuracy, at
+    site = CustomerSite.objects.filter(customer_id=visit.customer_id).first()
+    if visit.method == Method.ONSITE:
+        if site is None:
+            CustomerSite.objects.create(customer_id=visit.customer_id, lat=lat, lng=lng, proposed_from=visit)
+            visit.checkin_distance = 0
+        else:
+            visit.checkin_distance = distance_m(site.lat, site.lng, lat, lng)
+    visit.save(update_fields=["checkin_lat", "checkin_lng", "checkin_accuracy", "checkin_at", "checkin_distance"])
+    return visit
+
+
+@transaction.atomic
+def customer_site_set(*, customer: Customer, actor: User, lat=None, lng=None) -> CustomerSite:
+    """A manager sets the customer's site, or (no position given) confirms the proposed one."""
+    customer = lock(Customer, customer.pk)
+    if not can_set_site(actor, customer):
+        raise PermissionDenied
+    site = CustomerSite.objects.select_for_update().filter(customer=customer).first()
+    if lat is None or lng is None:
+        if site is None:
+            raise ValidationError(_("There is no proposed site to confirm: enter its position."))
+    else:
+        site = site or CustomerSite(customer=customer)
+        site.lat, site.lng, site.proposed_from = lat, lng, None
+    site.confirmed_by, site.confirmed_at = actor, timezone.now()
+    site.full_clean()
+    site.save()
+    return site

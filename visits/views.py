@@ -1,5 +1,4 @@
 import datetime
-from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -7,22 +6,36 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import manager_required
-from crm.http import safe_next
-from crm.models import Customer, Grade
+from crm.deals.services import opportunity_move
+from crm.evidence.uploads import attach_uploads, report_attached, uploaded_files
+from crm.formatting import full_date
+from crm.http import refusal_text, safe_next
+from crm.models import Customer
 from crm.pdf import render_pdf
 
+from . import offline
 from .calendar import calendar_feed_for, calendar_feed_ics, calendar_feed_revoke
-from .forms import DismissForm, SnoozeForm, VisitForm
-from .models import CalendarFeed, Reminder, ReminderState, Visit
-from .permissions import can_dismiss_reminder, can_edit_visit, can_log_visit, escalations_for
-from .services import customer_snooze, reminder_dismiss, visit_log, visit_update
+from .checkin import CheckinForm
+from .day import day_sections
+from .forms import DismissForm, SiteForm, SnoozeForm, VisitForm
+from .models import CalendarFeed, CustomerSite, Reminder, ReminderState, Visit
+from .permissions import can_dismiss_reminder, can_edit_visit, can_log_visit, can_set_site, escalations_for
+from .services import (
+    AlreadyRecorded,
+    customer_site_set,
+    customer_snooze,
+    recorded_visit,
+    reminder_dismiss,
+    visit_record,
+    visit_update,
+)
 
 WEEK = datetime.timedelta(days=7)
 
@@ -36,23 +49,84 @@ def _followed_customer(request, pk):
 
 
 def visit_create(request, pk):
-    customer = _followed_customer(request, pk)
-    form = VisitForm(request.POST or None, customer=customer, actor=request.user)
+    """Log a visit. The phone's offline queue posts here too (offline.from_queue) and gets answers it can tell
+    apart; a visit whose phone-made id was recorded before is answered with the earlier one, whoever holds the
+    customer now."""
+    queued = request.method == "POST" and offline.from_queue(request)
+    earlier = request.method == "POST" and recorded_visit(request.user, offline.posted_client_id(request))
+    if earlier:
+        return offline.already_recorded(request, earlier, queued=queued)
+    try:
+        customer = _followed_customer(request, pk)
+    except (PermissionDenied, Http404) as refusal:
+        if queued:
+            return offline.not_allowed(refusal)
+        raise
+    form = VisitForm(request.POST or None, customer=customer, actor=request.user, prefill=request.GET)
     if request.method == "POST" and form.is_valid():
         visit = form.save(commit=False)
         visit.customer = customer
+        visit.client_id = form.cleaned_data["client_id"]
         try:
-            visit_log(
-                visit=visit, actor=request.user, contacts=form.cleaned_data["contacts"], objections=form.objections()
+            recorded = visit_record(
+                visit=visit,
+                actor=request.user,
+                contacts=form.cleaned_data["contacts"],
+                objections=form.objections(),
+                # A check-in made before the signal dropped travels with the queued visit.
+                check_in=CheckinForm(request.POST).position(),
+                uploads=uploaded_files(request),
             )
+        except AlreadyRecorded as answer:
+            return offline.already_recorded(request, answer.visit, queued=queued)
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            _move_deal(request, recorded.visit, form)
+            if queued:
+                return offline.recorded(recorded.visit, recorded.attached.refused)
             messages.success(request, _("Visit logged."))
+            report_attached(request, recorded.attached)
             return redirect(safe_next(request, default="visits:day"))
+    if queued:
+        return offline.refused(form)
     return render(
         request, "visits/visit_form.html", {"form": form, "customer": customer, "next": request.GET.get("next", "")}
     )
+
+
+def _move_deal(request, visit, form):
+    """The visit's next step may move the deal it was about to another stage; a refusal (what the stage still
+    needs) leaves the visit logged and is said as a warning."""
+    stage = form.cleaned_data.get("deal_stage")
+    if not (visit.deal_id and stage):
+        return
+    try:
+        opportunity_move(opportunity=visit.deal, to_stage=stage, actor=request.user)
+    except (ValidationError, PermissionDenied) as refusal:
+        said = refusal_text(refusal) if isinstance(refusal, ValidationError) else _("You may not move this deal.")
+        messages.warning(request, _("The visit is logged; the deal stays where it was. %(why)s") % {"why": said})
+
+
+@manager_required
+def customer_site(request, pk):
+    """Where the customer's site is, which on-site check-ins are measured against: set or confirmed by a manager."""
+    customer = get_object_or_404(Customer.objects.visible_to(request.user).select_related("owner__team"), pk=pk)
+    if not can_set_site(request.user, customer):
+        raise PermissionDenied
+    site = CustomerSite.objects.filter(customer=customer).select_related("proposed_from__author").first()
+    initial = {"lat": site.lat, "lng": site.lng} if site else {}
+    # Shown filled in with the position known; an empty POST confirms the proposal as it is.
+    form = SiteForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_site_set(customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Site location saved."))
+            return redirect("crm:customer_detail", pk=customer.pk)
+    return render(request, "visits/customer_site.html", {"customer": customer, "site": site, "form": form})
 
 
 def visit_edit(request, pk):
@@ -75,6 +149,7 @@ def visit_edit(request, pk):
             form.add_error(None, error)
         else:
             messages.success(request, _("Visit updated."))
+            attach_uploads(request, visit)
             return redirect("crm:customer_detail", pk=visit.customer_id)
     return render(request, "visits/visit_form.html", {"form": form, "customer": visit.customer, "visit": visit})
 
@@ -95,10 +170,6 @@ def escalation_list(request):
         .select_related("reminder__customer", "reminder__assignee", "manager")
         .order_by("reminder__due_on", "pk")
     )
-    today = timezone.localdate()
-    escalations = list(escalations)
-    for escalation in escalations:
-        escalation.days_overdue = (today - escalation.reminder.due_on).days
     return render(request, "visits/escalation_list.html", {"escalations": escalations})
 
 
@@ -126,29 +197,14 @@ def calendar_feed(request, token):
 
 
 def day(request):
-    """The rep's day: overdue, today, the next seven days, grouped by grade."""
-    today = timezone.localdate()
-    reminders = (
-        Reminder.objects.open()
-        .filter(assignee=request.user, due_on__lte=today + WEEK)
-        .select_related("customer")
-        .order_by("customer__grade", "due_on", "pk")
-    )
-    sections = {"overdue": [], "today": [], "week": []}
-    for reminder in reminders:
-        key = "overdue" if reminder.due_on < today else "today" if reminder.due_on == today else "week"
-        sections[key].append(reminder)
-    grouped = {
-        key: [(grade, list(items)) for grade, items in groupby(rows, key=lambda r: r.customer.grade)]
-        for key, rows in sections.items()
-    }
+    """The rep's day: overdue, today, the next seven days; one row per customer, with the number to call."""
+    sections = day_sections(request.user)
     return render(
         request,
         "visits/day.html",
         {
-            "grouped": grouped,
+            "sections": sections,
             "counts": {key: len(rows) for key, rows in sections.items()},
-            "grades": dict(Grade.choices),
             "dismiss_form": DismissForm(),
         },
     )
@@ -173,7 +229,7 @@ def snooze(request, pk):
     form = SnoozeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         pause = customer_snooze(customer=customer, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("Follow-ups paused until %(day)s.") % {"day": pause.until})
+        messages.success(request, _("Follow-ups paused until %(day)s.") % {"day": full_date(pause.until)})
         return redirect("visits:day")
     return render(request, "visits/snooze_form.html", {"form": form, "customer": customer})
 
@@ -183,7 +239,7 @@ def visit_pdf(request, pk):
     visit = get_object_or_404(
         Visit.objects.visible_to(request.user)
         .select_related("customer", "author", "next_step_owner")
-        .prefetch_related("contacts", "objections"),
+        .prefetch_related("contacts", "objections", "attachments"),
         pk=pk,
     )
     return render_pdf(

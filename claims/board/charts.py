@@ -8,9 +8,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from crm.formatting import percent, short_date
 from crm.models import Grade
 
-from .services import OVERDUE_BANDS, compliance_level, week_key
+from .counting import OVERDUE_BANDS, week_key
+from .services import compliance_level
 
 FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
 TEXT = "#212529"
@@ -100,7 +102,7 @@ def heatmap(rows, columns, *, title: str) -> str:
                     HEAT[compliance_level(value)],
                 )
             )
-            body.append(_text(x + cell_w / 2, y + 15, "—" if value is None else f"{value}%", anchor="middle", size=11))
+            body.append(_text(x + cell_w / 2, y + 15, percent(value) or "—", anchor="middle", size=11))
     return _svg(width, height, body, title=title)
 
 
@@ -169,7 +171,7 @@ def grouped_columns(groups, series, *, title: str, width: int = 520, height: int
 
 def board_charts(figures) -> list[dict]:
     """The board's charts for `figures` (services.TeamFigures); compliance has the strip's rows."""
-    week_labels = [f"{monday:%m-%d}" for monday in figures.weeks]
+    week_labels = [short_date(monday) for monday in figures.weeks]
     keys = [week_key(monday) for monday in figures.weeks]
     compliance_rows = [
         (row.label, [row.compliance[key].percent for key in keys]) for row in figures.rows if row.total_held
@@ -200,7 +202,7 @@ def board_charts(figures) -> list[dict]:
         {
             "key": "methods",
             "title": _("Visits by method, last 30 days"),
-            "note": "",
+            "note": _("Visits logged by the people on this board."),
             "svg": bars(figures.visits_by_method, title=_("Visits by method, last 30 days")),
         },
         {

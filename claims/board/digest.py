@@ -22,13 +22,15 @@ from crm.pdf import render_pdf_bytes
 
 from .charts import board_charts
 from .models import WeeklyDigest
+from .pipeline import pipeline_summary
 from .services import Scope, board_columns, board_scope, team_figures, week_monday
 
 DIGEST_CARDS = 10  # most overdue customers per grade in the PDF
 
 
 def digest_context(scope: Scope, today: datetime.date) -> dict:
-    """Page one: the totals, the strip and the charts; then the most overdue customers of each grade."""
+    """Page one: the totals, the strip and the charts; then the most overdue customers of each grade; then the
+    pipeline (open deals by stage, won and lost in the last seven days, stuck deals)."""
     figures = team_figures(scope, today)
     return {
         "scope": scope,
@@ -39,6 +41,7 @@ def digest_context(scope: Scope, today: datetime.date) -> dict:
         # A customer not yet due (or due today) is not overdue: the lists leave them out.
         "columns": board_columns(scope.customers(), today, limit=DIGEST_CARDS, overdue_only=True),
         "board_url": settings.SITE_URL + reverse("board:board"),
+        "pipeline": pipeline_summary(scope, today),
     }
 
 

@@ -19,9 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -30,45 +28,37 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
+    Sum,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from accounts.permissions import managed_teams
+from crm import formatting
 from crm.complaints.models import Complaint
-from crm.models import BuyingRole, Contact, Customer, Grade, GradeRule, Status
-from visits.models import Method, Reminder, ReminderKind, Snooze, Visit
+from crm.evidence.models import Attachment
+from crm.http import pk_path
+from crm.models import BuyingRole, Contact, Customer, Grade, GradeRule
+from visits.models import CheckinPolicy, Method, Reminder, ReminderKind, Visit
 
-from ..models import Claim, EventKind, OwnershipEvent
+from ..models import Claim
+from . import figures
+from .counting import (
+    COMPLIANCE_PERIODS,
+    OVERDUE_BANDS,
+    chart_weeks,
+    compliance_periods,
+    day_start,
+    expected_by_grade,
+    week_monday,
+)
+from .models import PoolWeek, VisitDay
 
 # Cards per grade column: the most overdue fit a phone screen or two, and rendering each card is the
 # board's main cost (150 cards took ~140 ms of template work); "show all" pages through the rest.
 COLUMN_LIMIT = 20
-COMPLIANCE_PERIODS = (30, 90)
-CHART_WEEKS = 8
-# Overdue bands for the chart, in days past due: (first, last); None: no upper end.
-OVERDUE_BANDS = ((1, 7), (8, 30), (31, None))
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of `day`, in the site's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def next_midnight(day: datetime.date) -> datetime.datetime:
-    """Midnight at the end of `day`: periods include their last day."""
-    return day_start(day + datetime.timedelta(days=1))
-
-
-def week_monday(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
-
-
-# --- whose customers ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -135,6 +125,21 @@ def with_card_facts(customers: QuerySet) -> QuerySet:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # Photos of the customer's open complaints (the damaged machine, the broken crate): the manager opens those.
+    open_complaint_photos = (
+        Attachment.objects.live()
+        .images()
+        # The content type by its names, joined in SQL: no lookup of its own, so the board's query count is fixed.
+        .filter(
+            owner_type__app_label=Complaint._meta.app_label,
+            owner_type__model=Complaint._meta.model_name,
+            owner_id__in=Complaint.objects.unresolved().filter(customer=OuterRef(OuterRef("pk"))).values("pk"),
+        )
+        .order_by()
+        .values("owner_type")  # one group: the count
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return customers.select_related("owner").annotate(
         has_decision_maker=Exists(
             Contact.objects.filter(customer=OuterRef("pk"), buying_role=BuyingRole.DECISION_MAKER)
@@ -146,6 +151,7 @@ def with_card_facts(customers: QuerySet) -> QuerySet:
         open_step_note=Subquery(open_step.values("note")[:1]),
         open_step_due=Subquery(open_step.values("due_on")[:1]),
         open_complaints=Coalesce(Subquery(open_complaints, output_field=IntegerField()), 0),
+        open_complaint_photos=Coalesce(Subquery(open_complaint_photos, output_field=IntegerField()), 0),
         protected_until=Subquery(Claim.objects.active().filter(customer=OuterRef("pk")).values("protected_until")[:1]),
     )
 
@@ -163,26 +169,48 @@ def overdue_first(customers: QuerySet) -> QuerySet:
 
 @dataclass
 class Card:
-    """One customer on the board, with what a manager reads at a glance."""
+    """One customer on the board, with what a manager reads at a glance.
+
+    Every fact is worked out once, here, as the text the card shows: the board renders 60 cards a request, and
+    each filter, `{% url %}` or branch in the card's template costs that 60 times.
+    """
 
     customer: Customer
     today: datetime.date
+    back: str = ""  # the board page (path and filters) the card's action links return to, quoted for `?next=`
 
-    @property
+    @cached_property
+    def pk(self) -> str:
+        """The customer's id as written in the card's ids and links (unlocalised)."""
+        return str(self.customer.pk)
+
+    @cached_property
     def days_overdue(self) -> int | None:
         """Today minus the next follow-up day: positive when late, negative while still ahead."""
         due = self.customer.next_follow_up_on
         return (self.today - due).days if due else None
 
-    @property
+    @cached_property
     def is_overdue(self) -> bool:
         return (self.days_overdue or 0) > 0
 
-    @property
-    def days_ahead(self) -> int | None:
-        return -self.days_overdue if self.days_overdue is not None else None
+    @cached_property
+    def due_badge(self) -> str:
+        """The due badge's colour: red when late, yellow on the day, light otherwise (or without a day)."""
+        if self.is_overdue:
+            return "text-bg-danger"
+        return "text-bg-warning" if self.days_overdue == 0 else "text-bg-light border"
 
-    @property
+    @cached_property
+    def due_text(self) -> str:
+        """The due badge's words ("3 days overdue", "Due today"), a dash without a next follow-up."""
+        return "—" if self.days_overdue is None else formatting.due_text(self.days_overdue)
+
+    @cached_property
+    def follow_up_text(self) -> str:
+        return formatting.short_date(self.customer.next_follow_up_on, self.today) or "—"
+
+    @cached_property
     def last_contact(self) -> tuple[datetime.date, str] | None:
         """Day and method of the latest logged visit."""
         at = self.customer.last_visit_at
@@ -190,7 +218,14 @@ class Card:
             return None
         return timezone.localdate(at), Method(self.customer.last_visit_method).label
 
-    @property
+    @cached_property
+    def last_contact_text(self) -> str:
+        if self.last_contact is None:
+            return "—"
+        day, method = self.last_contact
+        return f"{formatting.short_date(day, self.today)} · {method}"
+
+    @cached_property
     def next_step(self) -> tuple[str, datetime.date] | None:
         """The open next-step reminder, else the latest visit's next step while its day is still ahead."""
         customer = self.customer
@@ -200,18 +235,51 @@ class Card:
             return customer.last_visit_step, customer.last_visit_step_due
         return None
 
-    @property
+    @cached_property
+    def next_step_text(self) -> str:
+        if self.next_step is None:
+            return "—"
+        note, due = self.next_step
+        return f"{note} · {formatting.short_date(due, self.today)}"
+
+    @cached_property
     def protection_days(self) -> int | None:
         """Days of protection left (0: the last protected day is today)."""
         until = self.customer.protected_until
         return (until - self.today).days if until else None
 
-    @property
+    @cached_property
     def role_warning(self) -> str:
         """The buying-role warning of the customer card, for the one role the board checks."""
         if self.customer.has_decision_maker:
             return ""
         return _("Not yet known: %(roles)s.") % {"roles": BuyingRole.DECISION_MAKER.label}
+
+    @cached_property
+    def detail_url(self) -> str:
+        return pk_path("crm:customer_detail", self.customer.pk)
+
+    @cached_property
+    def transfer_href(self) -> str:
+        """The Transfer action, which returns to this card on the board as filtered."""
+        return f"{pk_path('board:reassign', self.customer.pk)}?next={self.back}%23card-{self.pk}"
+
+    @cached_property
+    def grade_href(self) -> str:
+        """The Set grade action, which returns to this card on the board as filtered."""
+        return f"{pk_path('board:set_grade', self.customer.pk)}?next={self.back}%23card-{self.pk}"
+
+
+def card_labels() -> dict[str, str]:
+    """The words every card repeats, in the active language: translated once per page, not once per card."""
+    return {
+        "owner": _("Owner"),
+        "last_contact": _("Last contact"),
+        "next_follow_up": _("Next follow-up"),
+        "next_step": _("Next step"),
+        "transfer": _("Transfer"),
+        "set_grade": _("Set grade"),
+    }
 
 
 @dataclass
@@ -243,11 +311,12 @@ def column_counts(customers: QuerySet, today: datetime.date) -> dict:
 
 
 def board_columns(
-    customers: QuerySet, today: datetime.date, grades=None, limit=None, *, overdue_only=False
+    customers: QuerySet, today: datetime.date, grades=None, limit=None, *, overdue_only=False, back: str = ""
 ) -> list[Column]:
     """One column per grade (or per chosen grade), each its `limit` most overdue customers: one query each.
 
-    `overdue_only` leaves the customers not yet due out of the cards (not out of the counts).
+    `overdue_only` leaves the customers not yet due out of the cards (not out of the counts); `back` is the
+    cards' `Card.back`.
     """
     grades = grades or Grade.values
     limit = limit or COLUMN_LIMIT
@@ -257,7 +326,7 @@ def board_columns(
         Column(
             grade=grade,
             label=Grade(grade).label,
-            cards=[Card(customer, today) for customer in cards.filter(grade=grade)[:limit]],
+            cards=[Card(customer, today, back) for customer in cards.filter(grade=grade)[:limit]],
             total=counts[grade][0],
             overdue=counts[grade][1],
         )
@@ -266,52 +335,6 @@ def board_columns(
 
 
 # --- per rep --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """`days` days ending with `ends_on` (included)."""
-
-    days: int
-    ends_on: datetime.date
-
-    @property
-    def starts_on(self) -> datetime.date:
-        return self.ends_on - datetime.timedelta(days=self.days - 1)
-
-
-def contacts_expected(days: int, cadence_days: int) -> int:
-    """Contacts a customer owes in `days` days: one per full cadence, at least one."""
-    return max(1, days // cadence_days)
-
-
-def expected_by_grade(policy, days: int) -> dict:
-    return {grade: contacts_expected(days, rule.cadence_days) for grade, rule in policy.items()}
-
-
-def _measured(period: Period) -> Q:
-    """Customers the period measures: registered before it, not lost, not paused during it."""
-    paused = Snooze.objects.filter(created_at__lt=next_midnight(period.ends_on), until__gt=period.starts_on)
-    paused = paused.values("customer")
-    return Q(created_at__lt=day_start(period.starts_on)) & ~Q(status=Status.LOST) & ~Q(pk__in=paused)
-
-
-def chart_weeks(today: datetime.date, weeks=CHART_WEEKS) -> list[datetime.date]:
-    """Mondays of the last `weeks` ISO weeks, oldest first, this week last."""
-    monday = week_monday(today)
-    return [monday - datetime.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-
-
-def week_key(monday: datetime.date) -> str:
-    return f"week_{monday:%Y%m%d}"
-
-
-def compliance_periods(today: datetime.date) -> dict[str, Period]:
-    """The strip's periods ending today, and one 30-day period ending each chart week (this week: today)."""
-    periods = {f"last_{days}": Period(days, today) for days in COMPLIANCE_PERIODS}
-    for monday in chart_weeks(today):
-        periods[week_key(monday)] = Period(30, min(monday + datetime.timedelta(days=6), today))
-    return periods
 
 
 def compliance_level(percent: int | None) -> str:
@@ -351,6 +374,7 @@ class StripRow:
     compliance: dict = field(default_factory=lambda: defaultdict(Share))
     visits_this_week: int = 0
     late_this_week: int = 0
+    unverified_this_week: int = 0  # on-site visits without a check-in, or checked in far from the site
 
     @property
     def total_held(self) -> int:
@@ -368,6 +392,7 @@ class StripRow:
         self.overdue += other.overdue
         self.visits_this_week += other.visits_this_week
         self.late_this_week += other.late_this_week
+        self.unverified_this_week += other.unverified_this_week
 
 
 def by_team(rows: list[StripRow]) -> list[StripRow]:
@@ -402,75 +427,9 @@ class TeamFigures:
         return total
 
 
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
-def _customer_flags(scope: Scope, today: datetime.date, periods: list[Period], policy) -> QuerySet:
-    """One row per customer: owner, grade, 0/1 flags (overdue, its band, measured in each period), contacts owed."""
-    flags = {"overdue": Q(next_follow_up_on__lt=today)}
-    for n, (first, last) in enumerate(OVERDUE_BANDS):
-        flags[f"band_{n}"] = Q(next_follow_up_on__lte=today - datetime.timedelta(days=first))
-        if last is not None:
-            flags[f"band_{n}"] &= Q(next_follow_up_on__gte=today - datetime.timedelta(days=last))
-    for n, period in enumerate(periods):
-        flags[f"of_{n}"] = _measured(period)
-    owed = {
-        f"owed_{n}": Case(
-            *[When(grade=grade, then=Value(k)) for grade, k in expected_by_grade(policy, period.days).items()],
-            output_field=IntegerField(),
-        )
-        for n, period in enumerate(periods)
-    }
-    annotations = {name: _flag(condition) for name, condition in flags.items()} | owed
-    return scope.customers().order_by().annotate(**annotations).values("pk", "owner", "grade", *annotations)
-
-
-def _contacts(scope: Scope, periods: list[Period]) -> QuerySet:
-    """Logged contacts per customer in each period, in one pass over the visits of the span the periods cover."""
-    visits = scope.visits_on_customers().filter(
-        started_at__gte=day_start(min(period.starts_on for period in periods)),
-        started_at__lt=next_midnight(max(period.ends_on for period in periods)),
-    )
-    # Counting started_at (never empty) instead of the id: PostgreSQL reads the (customer, started_at) index
-    # alone, without fetching each visit's row.
-    counts = {
-        f"contacts_{n}": Count(
-            "started_at",
-            filter=Q(started_at__gte=day_start(period.starts_on), started_at__lt=next_midnight(period.ends_on)),
-        )
-        for n, period in enumerate(periods)
-    }
-    return visits.order_by().values("customer").annotate(**counts)
-
-
-def _totals_by_owner_and_grade(flags: QuerySet, contacts: QuerySet, periods: int) -> list[dict]:
-    """Per owner and grade: customers, the flags summed, and per period the customers followed up.
-
-    Joins the two per-customer queries and groups again, which the ORM cannot say; both halves are ORM SQL.
-    """
-    q = connection.ops.quote_name
-    flags_sql, flags_params = flags.query.sql_with_params()
-    contacts_sql, contacts_params = contacts.query.sql_with_params()
-    summed = ["overdue", *(f"band_{n}" for n in range(len(OVERDUE_BANDS))), *(f"of_{n}" for n in range(periods))]
-    followed_up = [
-        f"SUM(CASE WHEN c.{q(f'of_{n}')} = 1 AND COALESCE(v.{q(f'contacts_{n}')}, 0) >= c.{q(f'owed_{n}')} "
-        f"THEN 1 ELSE 0 END)"
-        for n in range(periods)
-    ]
-    columns = ", ".join([*(f"SUM(c.{q(name)})" for name in summed), *followed_up])
-    sql = (
-        f"SELECT c.{q('owner')}, c.{q('grade')}, COUNT(*), {columns} "  # noqa: S608 - our own column names
-        f"FROM ({flags_sql}) c LEFT JOIN ({contacts_sql}) v ON v.{q('customer')} = c.{q('pk')} GROUP BY 1, 2"
-    )
-    names = ["owner", "grade", "held", *summed, *(f"done_{n}" for n in range(periods))]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*flags_params, *contacts_params))
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def team_figures(scope: Scope, today: datetime.date | None = None) -> TeamFigures:
-    """The per-rep strip and the charts' numbers, in six queries whatever the size of the team."""
+    """The per-rep strip and the charts' numbers, in a fixed number of queries whatever the size of the team; the
+    per-rep figures come from the summary (figures.py), recounted for the reps a change has touched."""
     today = today or timezone.localdate()
     policy = GradeRule.policy()
     periods = compliance_periods(today)
@@ -481,9 +440,7 @@ def team_figures(scope: Scope, today: datetime.date | None = None) -> TeamFigure
     # This week's chart period is the strip's 30 days: each distinct period is counted once.
     distinct = list(dict.fromkeys(periods.values()))
     aliases = {key: distinct.index(period) for key, period in periods.items()}
-    totals = _totals_by_owner_and_grade(
-        _customer_flags(scope, today, distinct, policy), _contacts(scope, distinct), periods=len(distinct)
-    )
+    totals = figures.totals(scope, today, distinct, policy)
     for group in totals:
         row = rows.get(group["owner"])
         if row is None:  # held by someone outside the scope's people (e.g. a departed admin): skip
@@ -496,25 +453,25 @@ def team_figures(scope: Scope, today: datetime.date | None = None) -> TeamFigure
             bands[group["grade"]][n] += int(group[f"band_{n}"])
 
     week_start = day_start(week_monday(today))
+    unverified = CheckinPolicy.unverified_onsite_q()
     logged = (
         scope.visits_logged()
         .filter(logged_at__gte=week_start)
         .order_by()
         .values("author")
-        .annotate(n=Count("pk"), late=Count("pk", filter=Q(is_late=True)))
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(is_late=True)), unverified=Count("pk", filter=unverified))
     )
     for group in logged:
         if group["author"] in rows:
             rows[group["author"]].visits_this_week = group["n"]
             rows[group["author"]].late_this_week = group["late"]
+            rows[group["author"]].unverified_this_week = group["unverified"]
 
-    by_method = (
-        scope.visits_on_customers()
-        .filter(started_at__gte=day_start(today - datetime.timedelta(days=29)))
-        .order_by()
-        .values("method")
-        .annotate(n=Count("pk"))
-    )
+    # Counted per person and day as visits are written (models.VisitDay), not read visit by visit.
+    by_method = VisitDay.objects.filter(day__gte=today - datetime.timedelta(days=29), day__lte=today)
+    if not scope.is_company:
+        by_method = by_method.filter(author__in=scope.people)
+    by_method = by_method.order_by().values("method").annotate(n=Sum("n")).filter(n__gt=0)
     visits_by_method = sorted(
         ((Method(group["method"]).label, group["n"]) for group in by_method), key=lambda item: (-item[1], str(item[0]))
     )
@@ -532,44 +489,18 @@ def team_figures(scope: Scope, today: datetime.date | None = None) -> TeamFigure
     )
 
 
-INTO_POOL = Q(kind__in=[EventKind.LAPSED, EventKind.RELEASED]) | Q(
-    kind__in=[EventKind.DEPARTED, EventKind.DECIDED, EventKind.REGISTERED], to_user__isnull=True
-)
-
-
 def pool_flow(scope: Scope, weeks: list[datetime.date]) -> list[tuple]:
     """Per week: customers that went into the pool, were claimed from it, and were newly registered (one query).
 
-    Grouped by week and kind in the database: one filter per kind, not one per kind and week.
+    Read from the weekly counts the ownership history keeps (models.PoolWeek): a flow into the pool counts for
+    the rep who let the customer go, a claim or a registration for the rep who took it.
     """
-    into, claimed, registered = (
-        INTO_POOL,
-        Q(kind=EventKind.CLAIMED),
-        Q(kind=EventKind.REGISTERED, to_user__isnull=False),
-    )
+    groups = PoolWeek.objects.filter(week__gte=weeks[0], week__lte=weeks[-1])
     if not scope.is_company:
-        people = scope.people
-        into &= Q(from_user__in=people)
-        claimed &= Q(to_user__in=people)
-        registered &= Q(to_user__in=people)
-    flow = Case(
-        When(into, then=Value(1)),
-        When(claimed, then=Value(2)),
-        When(registered, then=Value(3)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    groups = (
-        OwnershipEvent.objects.filter(at__gte=day_start(weeks[0]))
-        .order_by()
-        .annotate(week=TruncWeek("at"), flow=flow)
-        .filter(flow__gt=0)
-        .values("week", "flow")
-        .annotate(n=Count("pk"))
-    )
+        groups = groups.filter(user_id__in=scope.people.values("pk"))
     counts = {monday: [0, 0, 0] for monday in weeks}
-    for group in groups:
-        monday = timezone.localdate(group["week"])
-        if monday in counts:
-            counts[monday][group["flow"] - 1] += group["n"]
+    for week, flow, n in (
+        groups.order_by().values("week", "flow").annotate(total=Sum("n")).values_list("week", "flow", "total")
+    ):
+        counts[week][flow - 1] += n
     return [(monday, *counts[monday]) for monday in weeks]

@@ -3,6 +3,7 @@ from celery import shared_task
 from crm.celery import MAIL_ERRORS, retried_on_outage
 from crm.models import JobHeartbeat
 
+from . import figures
 from .digest import send_weekly_digests
 
 
@@ -12,3 +13,11 @@ def weekly_digest_task():
     sent = send_weekly_digests()
     JobHeartbeat.beat("weekly_digest")
     return sent
+
+
+@shared_task(**retried_on_outage())
+def board_figures_task():
+    """Beat, every few minutes: bring the board's per-rep figures up to date, so a manager's view seldom has to."""
+    written = figures.refresh_due()
+    JobHeartbeat.beat("board_figures")
+    return written

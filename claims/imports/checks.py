@@ -77,9 +77,11 @@ def parse_amount(text: str) -> str:
         cleaned, factor = cleaned[:-1], 10_000
     try:
         amount = Decimal(cleaned) * factor
-    except InvalidOperation:
+        if not amount.is_finite():
+            return text
+        return str(amount.normalize().quantize(Decimal(1))) if amount == amount.to_integral_value() else str(amount)
+    except InvalidOperation:  # "1e999999" and the like: no amount, for the form to refuse
         return text
-    return str(amount.normalize().quantize(Decimal(1))) if amount == amount.to_integral_value() else str(amount)
 
 
 def _dump(instance, names) -> dict:
@@ -94,6 +96,14 @@ def _dump(instance, names) -> dict:
 def _load(model, values: dict):
     fields = {model_field.attname: model_field for model_field in model._meta.concrete_fields}
     return model(**{name: None if text is None else fields[name].to_python(text) for name, text in values.items()})
+
+
+class RowRefused(Exception):
+    """The import refuses a row: `errors` says why, as the dry run says it ([[column title or "", message]])."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
 
 
 @dataclass

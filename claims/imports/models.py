@@ -32,6 +32,11 @@ class ImportStateError(Exception):
     """The job is not in a state that allows this step (e.g. a second confirmation)."""
 
 
+class ImportKind(models.TextChoices):
+    CUSTOMERS = "customers", _("Customers")
+    DEALS = "deals", _("Deals")
+
+
 class ImportJobQuerySet(models.QuerySet):
     def visible_to(self, user):
         """An import is seen by the person who uploaded it; admins see all."""
@@ -54,6 +59,7 @@ class ImportJob(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     file_name = models.CharField(_("file"), max_length=255)
     file_format = models.CharField(max_length=4)
+    kind = models.CharField(_("what"), max_length=10, choices=ImportKind.choices, default=ImportKind.CUSTOMERS)
     # The upload itself, in the database so that a worker on another machine reads it; emptied after the check.
     content = models.BinaryField(editable=False, default=bytes)
     # Messages are written in the uploader's language, whichever process writes them.
@@ -176,6 +182,9 @@ class ImportRow(models.Model):
     warnings = models.JSONField(default=list)
     values = models.JSONField(default=dict)  # what the dry run made of a good row (RowCheck.values)
     customer = models.ForeignKey("crm.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    opportunity = models.ForeignKey(
+        "deals.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )  # a deal file's row, once imported
 
     objects = ImportRowQuerySet.as_manager()
 

@@ -39,6 +39,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
+from crm import formatting
 from crm.exports import CONTACT_COLUMNS, CUSTOMER_COLUMNS, FORMULA_PREFIXES, Column, contact_title
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -110,14 +111,14 @@ def _cells(values: list, number: int) -> list[str]:
 def _too_wide(number: int) -> FileUnreadable:
     return FileUnreadable(
         _("Row %(row)s has cells beyond column %(columns)s: delete the extra columns and upload again.")
-        % {"row": f"{number:,}", "columns": f"{_limit('IMPORT_MAX_COLUMNS'):,}"}
+        % {"row": formatting.number(number), "columns": formatting.number(_limit("IMPORT_MAX_COLUMNS"))}
     )
 
 
 def _cell_too_long(number: int) -> FileUnreadable:
     return FileUnreadable(
         _("A cell in row %(row)s holds more than %(chars)s characters: shorten it and upload again.")
-        % {"row": f"{number:,}", "chars": f"{_limit('IMPORT_MAX_CELL_CHARS'):,}"}
+        % {"row": formatting.number(number), "chars": formatting.number(_limit("IMPORT_MAX_CELL_CHARS"))}
     )
 
 
@@ -132,7 +133,7 @@ def _bounded(rows: Iterator[tuple[int, object]], deadline: float | None = None):
             if number - last - 1 > max_empty:
                 raise FileUnreadable(
                     _("Row %(row)s comes after more than %(count)s empty rows: delete the empty rows and upload again.")
-                    % {"row": f"{number:,}", "count": f"{max_empty:,}"}
+                    % {"row": formatting.number(number), "count": formatting.number(max_empty)}
                 )
             last = number
         yield number, cells
@@ -217,7 +218,7 @@ def _csv_lines(stream) -> Iterator[str]:
         if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
             raise FileUnreadable(
                 _("Line %(line)s of the file is longer than %(chars)s characters: save it as CSV again and upload it.")
-                % {"line": f"{number:,}", "chars": f"{MAX_LINE_CHARS:,}"}
+                % {"line": formatting.number(number), "chars": formatting.number(MAX_LINE_CHARS)}
             )
         yield line
 
@@ -318,7 +319,7 @@ def _check_archive(content: bytes) -> None:
     if entries > max_entries or directory > max_entries * 1024:
         raise FileUnreadable(
             _("The XLSX file holds more than %(count)s parts, far more than a spreadsheet: save it again in Excel.")
-            % {"count": f"{max_entries:,}"}
+            % {"count": formatting.number(max_entries)}
         )
     try:
         infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
@@ -344,7 +345,7 @@ def _check_archive(content: bytes) -> None:
                     "The XLSX file is packed %(ratio)s times tighter than a real spreadsheet, or holds an outsized "
                     "part: save it again in Excel and upload it."
                 )
-                % {"ratio": f"{max(info.file_size // max(info.compress_size, 1), 1):,}"}
+                % {"ratio": formatting.number(max(info.file_size // max(info.compress_size, 1), 1))}
             )
 
 

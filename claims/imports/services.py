@@ -9,6 +9,8 @@ import csv
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,13 +23,14 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import AuditAction, User
 from claims.services import RegistrationOutcome, customer_register_imported
-from crm import reasons
+from crm import formatting, reasons
 from crm.exports import spreadsheet_safe
-from crm.models import Contact, Customer, NotificationKind
+from crm.models import Contact, NotificationKind
 from crm.services import customer_override_grade, lock, notify
 
-from .checks import RowCheck, RowChecker, duplicate_message, similar_message
-from .models import FINAL_ROW_STATES, ImportJob, ImportRow, ImportState, RowState
+from .checks import RowCheck, RowChecker, RowRefused, duplicate_message, similar_message
+from .deals import DealRowChecker, import_deal_row, read_deal_layout
+from .models import FINAL_ROW_STATES, ImportJob, ImportKind, ImportRow, ImportState, RowState
 from .parsing import MAX_ROWS, MAX_UPLOAD_BYTES, FileUnreadable, file_format, inspect_upload, read_layout, read_rows
 from .permissions import can_act_on_import, can_discard_import, can_import
 
@@ -36,8 +39,26 @@ INLINE_MAX_ROWS = 200
 CHUNK_ROWS = 500  # rows written (dry run) or counted (import) at a time
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of file needs of its own: its columns, its row check and how a good row is written
+    (a dict of the row's links to what it made, and the warnings)."""
+
+    layout: Callable
+    checker: Callable
+    write_row: Callable
+
+
+KINDS = {
+    ImportKind.CUSTOMERS: Kind(read_layout, RowChecker, lambda *args: _register_row(*args)),
+    ImportKind.DEALS: Kind(read_deal_layout, DealRowChecker, import_deal_row),
+}
+
+
 @transaction.atomic
-def import_job_create(*, actor: User, file_name: str, content: bytes, language: str) -> ImportJob:
+def import_job_create(
+    *, actor: User, file_name: str, content: bytes, language: str, kind: str = ImportKind.CUSTOMERS
+) -> ImportJob:
     """Store the upload once its header makes sense; the rows are read by the dry run.
 
     Only the titles and a row count are read here, within a fixed budget (the web request's part):
@@ -49,14 +70,15 @@ def import_job_create(*, actor: User, file_name: str, content: bytes, language: 
         raise FileUnreadable(
             _("The file is larger than %(size)s MB: split it into several files.") % {"size": MAX_UPLOAD_BYTES >> 20}
         )
-    kind = file_format(file_name, content)
+    file_kind = file_format(file_name, content)
     with translation.override(language):
-        upload = inspect_upload(content, kind, inline_rows=INLINE_MAX_ROWS)
-        read_layout(upload.headers)
+        upload = inspect_upload(content, file_kind, inline_rows=INLINE_MAX_ROWS)
+        KINDS[kind].layout(upload.headers)
     return ImportJob.objects.create(
         created_by=actor,
+        kind=kind,
         file_name=file_name[:255],
-        file_format=kind,
+        file_format=file_kind,
         content=content,
         language=language,
         # A file too large for the web to read whole is counted as large, so that the worker reads it.
@@ -148,10 +170,11 @@ def _check_rows(job: ImportJob, token, deadline) -> bool:
     if header is None:
         raise FileUnreadable(_("The file is empty."))
     previous, headers = header
-    layout = read_layout(headers)
+    kind = KINDS[job.kind]
+    layout = kind.layout(headers)
     if not _still_in_charge(job.pk, token, headers=headers, ignored_columns=layout.ignored):
         return True
-    checker = RowChecker(actor=job.created_by, layout=layout, in_file=True)
+    checker = kind.checker(actor=job.created_by, layout=layout, in_file=True)
     done = list(job.rows.order_by("number").values_list("number", "state", "values"))
     checker.remember((number, values) for number, state, values in done if state == RowState.VALID)
     counts = Counter(state for _number, state, _values in done)
@@ -167,7 +190,8 @@ def _check_rows(job: ImportJob, token, deadline) -> bool:
             continue  # checked by an earlier run of the chain
         if counts.total() >= MAX_ROWS:
             raise FileUnreadable(
-                _("The file has more than %(rows)s rows: split it into several files.") % {"rows": f"{MAX_ROWS:,}"}
+                _("The file has more than %(rows)s rows: split it into several files.")
+                % {"rows": formatting.number(MAX_ROWS)}
             )
         result = checker.check(cells, number=number)
         state = RowState.INVALID if result.errors else RowState.VALID
@@ -262,12 +286,6 @@ def import_job_unconfirm(*, job: ImportJob) -> None:
         job.save(update_fields=["state", "updated_at"])
 
 
-class RowRefused(Exception):
-    def __init__(self, errors):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def _import_row(job: ImportJob, row_pk: int, checker: RowChecker, people: dict) -> None:
     try:
         with transaction.atomic():
@@ -279,16 +297,19 @@ def _import_row(job: ImportJob, row_pk: int, checker: RowChecker, people: dict) 
                 row.state = RowState.REJECTED
                 row.save(update_fields=["state"])
                 return
-            customer, warnings = _register_row(job, row, checker, people)
-            row.state, row.customer, row.warnings, row.values = RowState.IMPORTED, customer, warnings, {}
-            row.save(update_fields=["state", "customer", "warnings", "values"])
+            links, warnings = KINDS[job.kind].write_row(job, row, checker, people)
+            for name, value in links.items():
+                setattr(row, name, value)
+            row.state, row.warnings, row.values = RowState.IMPORTED, warnings, {}
+            row.save(update_fields=["state", *links, "warnings", "values"])
             return
     except RowRefused as refused:
         errors = refused.errors
     except ValidationError as error:
         errors = [["", str(message)] for message in error.messages]
     except PermissionDenied:
-        errors = [["", _("You may no longer import customers.")]]
+        errors = [["", _("You may no longer import customers.") if job.kind == ImportKind.CUSTOMERS
+                   else _("You may not open deals on this customer.")]]  # fmt: skip
     except IntegrityError as error:
         errors = [["", _("The database refused the row: %(error)s") % {"error": error}]]
     # Everything the row wrote went with its transaction; now say why, unless another run finished it meanwhile.
@@ -299,7 +320,7 @@ def _import_row(job: ImportJob, row_pk: int, checker: RowChecker, people: dict) 
             row.save(update_fields=["state", "errors"])
 
 
-def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: dict) -> tuple[Customer, list]:
+def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: dict) -> tuple[dict, list]:
     if row.values and not row.values["recheck"]:
         result = RowCheck.from_values(row.values, people)
     else:
@@ -331,7 +352,7 @@ def _register_row(job: ImportJob, row: ImportRow, checker: RowChecker, people: d
             reason_params={"file": job.file_name},
         )
     warnings = [["", similar_message(match)] for match in registration.matches[:1]]
-    return customer, warnings
+    return {"customer": customer}, warnings
 
 
 def import_job_run(job_pk: int, *, seconds: float | None = None) -> bool:
@@ -341,7 +362,8 @@ def import_job_run(job_pk: int, *, seconds: float | None = None) -> bool:
         return job.state == ImportState.DONE
     deadline = None if seconds is None else time.monotonic() + seconds
     with translation.override(job.language):
-        checker = RowChecker(actor=job.created_by, layout=read_layout(job.headers), in_file=False)
+        kind = KINDS[job.kind]
+        checker = kind.checker(actor=job.created_by, layout=kind.layout(job.headers), in_file=False)
         people, after = {}, 0
         while True:
             # Walks the rows in file order from where the last chunk ended, not past every row already done.
@@ -382,7 +404,8 @@ def _finish(job: ImportJob) -> bool:
     job.move_to(ImportState.DONE)
     job.finished_at = timezone.now()
     job.save()
-    _tell_owners(job)
+    if job.kind == ImportKind.CUSTOMERS:  # a deal goes to its customer's holder, who knows of it already
+        _tell_owners(job)
     audit.record(
         AuditAction.IMPORT,
         actor=job.created_by,

@@ -7,6 +7,8 @@ from . import views
 urlpatterns = [
     path("", views.import_start, name="import_start"),
     path("template.<str:file_format>", views.import_template, name="import_template"),
+    path("deals/", views.deal_import_start, name="deal_import_start"),
+    path("deals/template.<str:file_format>", views.deal_import_template, name="deal_import_template"),
     path("<int:pk>/", views.import_job, name="import_job"),
     path("<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("<int:pk>/confirm/", views.import_confirm, name="import_confirm"),

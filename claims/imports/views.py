@@ -13,11 +13,14 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.permissions import manager_required
 from crm import exports
+from crm.deals.exports import DEAL_COLUMNS, LINE_COLUMNS, deal_export_response
+from crm.deals.models import Opportunity
 from crm.models import Customer
 from crm.tasks import enqueue
 
+from .deals import read_deal_layout
 from .forms import UploadForm
-from .models import ImportJob, ImportState, RowState
+from .models import ImportJob, ImportKind, ImportState, RowState
 from .parsing import FileUnreadable, read_layout
 from .permissions import can_act_on_import
 from .services import (
@@ -55,19 +58,27 @@ def _start_check(request, job) -> None:
         messages.error(request, WORKER_UNAVAILABLE)
 
 
+def _uploaded(request, form, kind):
+    """The job of a valid upload, its check started; None (the reason on the form) for a file it cannot read."""
+    upload = form.cleaned_data["file"]
+    try:
+        job = import_job_create(
+            actor=request.user, file_name=upload.name, content=upload.read(), language=request.LANGUAGE_CODE,
+            kind=kind,
+        )  # fmt: skip
+    except FileUnreadable as error:
+        form.add_error("file", str(error))
+        return None
+    _start_check(request, job)
+    return job
+
+
 @manager_required
 def import_start(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = import_job_create(
-                actor=request.user, file_name=upload.name, content=upload.read(), language=request.LANGUAGE_CODE
-            )
-        except FileUnreadable as error:
-            form.add_error("file", str(error))
-        else:
-            _start_check(request, job)
+        job = _uploaded(request, form, ImportKind.CUSTOMERS)
+        if job is not None:
             return redirect("crm:import_job", pk=job.pk)
     return render(
         request,
@@ -80,6 +91,33 @@ def import_start(request):
             "ignored_columns": [column.title for column in exports.CUSTOMER_COLUMNS if not column.field],
         },
     )
+
+
+@manager_required
+def deal_import_start(request):
+    """Deals from the pipeline's spreadsheet: the same dry run, confirmation and error report as customers."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = _uploaded(request, form, ImportKind.DEALS)
+        if job is not None:
+            return redirect("crm:import_job", pk=job.pk)
+    return render(
+        request,
+        "imports/deal_start.html",
+        {
+            "form": form,
+            "jobs": _jobs(request).filter(kind=ImportKind.DEALS)[:20],
+            "columns": [column.title for column in DEAL_COLUMNS if column.field],
+            "line_columns": [column.title for column in LINE_COLUMNS],
+            "ignored_columns": [column.title for column in DEAL_COLUMNS if not column.field],
+        },
+    )
+
+
+@manager_required
+def deal_import_template(request, file_format):
+    """The deal export's columns with no rows: the file to fill in."""
+    return deal_export_response(Opportunity.objects.none(), file_format, name="deal-import-template")
 
 
 @manager_required
@@ -97,6 +135,8 @@ ROW_FILTERS = {
 
 def _preview(job, rows):
     """The cells a person recognises a row by, with what the check or the import made of it."""
+    if job.kind == ImportKind.DEALS:
+        return _deal_preview(job, rows)
     layout = read_layout(job.headers)
     name, phones, owner = (layout.customer.get(field) for field in ("name", "phones", "owner"))
     contact_names = [fields["name"] for fields in layout.contacts.values() if "name" in fields]
@@ -112,6 +152,20 @@ def _preview(job, rows):
     ]
 
 
+def _deal_preview(job, rows):
+    layout = read_deal_layout(job.headers)
+    customer = layout.deal.get("customer", layout.deal.get("credit_code"))
+    title, stage, amount = (layout.deal.get(name) for name in ("title", "stage", "amount"))
+    return [
+        {
+            "row": row,
+            "name": row.cell(customer),
+            "detail": " · ".join(text for text in (row.cell(title), row.cell(stage), row.cell(amount)) if text),
+        }
+        for row in rows
+    ]
+
+
 @manager_required
 def import_job(request, pk):
     job = get_object_or_404(_jobs(request), pk=pk)
@@ -119,7 +173,7 @@ def import_job(request, pk):
     if job.state in (ImportState.CHECKED, ImportState.IMPORTING, ImportState.DONE):
         default = "errors" if job.state == ImportState.DONE and job.rejected_rows else "all"
         shown = request.GET.get("show") if request.GET.get("show") in ROW_FILTERS else default
-        rows = ROW_FILTERS[shown](job.rows.select_related("customer").order_by("number"))
+        rows = ROW_FILTERS[shown](job.rows.select_related("customer", "opportunity").order_by("number"))
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(shown=shown, page=page, preview=_preview(job, page), querystring=f"show={shown}")
     return render(request, "imports/job.html", context)

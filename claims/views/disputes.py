@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.dates import days_since
+from crm.formatting import days_since
 from crm.models import Customer
 from visits.models import Visit
 

@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import manager_required
+from crm.formatting import full_date
 from crm.http import safe_next
 from crm.models import Customer
 
@@ -56,7 +56,7 @@ def claim(request, pk):
     messages.success(
         request,
         _("You hold “%(name)s” now, protected until %(day)s.")
-        % {"name": customer.name, "day": date_format(new_claim.protected_until, "Y-m-d")},
+        % {"name": customer.name, "day": full_date(new_claim.protected_until)},
     )
     return redirect("crm:customer_detail", pk=customer.pk)
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
+from crm.paging import EstimatingPaginator
 
 from .models import Complaint, ComplaintEvent, ResponseDeadline
 
@@ -38,4 +39,6 @@ class ComplaintAdmin(ReadOnlyAdmin):
     list_filter = ["state", "severity", "category"]
     list_select_related = ["customer", "assignee"]
     search_fields = ["customer__name", "description", "reference"]
+    paginator = EstimatingPaginator  # estimated above 1,000 complaints, counted once (crm/paging.py)
+    show_full_result_count = False
     inlines = [ComplaintEventInline]

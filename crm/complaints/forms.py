@@ -12,11 +12,12 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import User
 from accounts.permissions import owner_choices
 from crm.dates import validate_plausible_day
+from crm.formatting import DATETIME_LOCAL_INPUT
 
 from .models import Complaint, State
 from .services import REQUIRED_FOR, STEP_FIELDS
 
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_INPUT)
 TEXTAREA = {"rows": 3}
 # The folded part opens by itself when one of its fields has an error.
 FOLDED_ERRORS = (

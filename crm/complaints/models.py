@@ -2,6 +2,7 @@ import datetime
 import re
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from crm import reasons
+from crm.formatting import iso_date
 from crm.models import Contact, Customer
 from crm.reasons import SystemReasonFields, show
 
@@ -68,9 +70,9 @@ class ResponseDeadline(models.Model):
 
 
 class ComplaintQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Complaints of the customers the user may see."""
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+    def visible_to(self, user, *, people_as_ids=False):
+        """Complaints of the customers the user may see (people_as_ids: see CustomerQuerySet.visible_to)."""
+        return self.filter(customer__in=Customer.objects.visible_to(user, people_as_ids=people_as_ids))
 
     def unresolved(self):
         return self.filter(state__in=[State.OPEN, State.INVESTIGATING])
@@ -115,6 +117,13 @@ class Complaint(models.Model):
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
+    attachments = GenericRelation(
+        "evidence.Attachment",
+        content_type_field="owner_type",
+        object_id_field="owner_id",
+        related_query_name="complaint",
+    )
+
     objects = ComplaintQuerySet.as_manager()
 
     class Meta:
@@ -144,7 +153,7 @@ class Complaint(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.customer} · {self.get_category_display()} · {timezone.localtime(self.received_at):%Y-%m-%d}"
+        return f"{self.customer} · {self.get_category_display()} · {iso_date(self.received_at)}"
 
     @property
     def complainant_display(self):

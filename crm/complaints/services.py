@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
@@ -16,6 +17,8 @@ from accounts.models import User
 from crm.models import Contact, Customer, Grade, Notification, NotificationKind
 from crm.services import lock, notify
 from crm.sql import insert_from_select
+from crm.webhooks.models import Event
+from crm.webhooks.services import customer_ref, emit, emit_many, user_ref
 
 from .models import COMPLAINT_EDITED, TRANSITIONS, Complaint, ComplaintEvent, State
 from .permissions import can_assign_complaint, can_handle_complaint, can_record_complaint
@@ -36,6 +39,25 @@ STEP_FIELDS = {field for field, _message in REQUIRED_FOR.values()}
 
 def _link(complaint):
     return reverse("complaints:detail", args=[complaint.pk])
+
+
+def _webhook_payload(complaint: Complaint) -> dict:
+    """What `complaint.opened` and `complaint.overdue` tell receivers (the company chat's bot, the ERP)."""
+    return {
+        "complaint": {
+            "id": complaint.pk,
+            "category": complaint.category,
+            "severity": complaint.severity,
+            "state": complaint.state,
+            "received_at": complaint.received_at,
+            "respond_by": complaint.respond_by,
+            "reference": complaint.reference,
+            "description": complaint.description,
+            "assignee": user_ref(complaint.assignee),
+            "url": settings.SITE_URL + _link(complaint),
+        },
+        "customer": customer_ref(complaint.customer),
+    }
 
 
 def _manager_of(user):
@@ -65,6 +87,8 @@ def complaint_record(*, complaint: Complaint, actor: User) -> Complaint:
     complaint.full_clean()
     complaint.save()
     ComplaintEvent.objects.create(complaint=complaint, to_state=State.OPEN, actor=actor)
+    complaint.customer = customer
+    emit(Event.COMPLAINT_OPENED, _webhook_payload(complaint))
     owner, link = customer.owner, _link(complaint)
     if customer.grade != Grade.A:  # an A customer's owner hears through the alert below
         notify([owner] if owner and owner.pk != actor.pk else [], kind=NotificationKind.COMPLAINT_RECORDED,
@@ -202,6 +226,8 @@ def complaint_deadline_alerts(now=None) -> int:
         insert_from_select(
             Notification, fields, managers.annotate(**alert).values_list("assignee__team__manager", *columns)
         )
+        overdue = taken.select_related("customer__owner", "assignee").order_by("pk")
+        emit_many(Event.COMPLAINT_OVERDUE, (_webhook_payload(complaint) for complaint in overdue))
     return flagged
 
 

@@ -5,14 +5,16 @@ from operator import attrgetter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from crm.evidence.uploads import attach_uploads
+from crm.http import add_service_errors
 from crm.models import Customer
+from crm.paging import Order, keyset_page, list_count
 from crm.pdf import render_pdf
 
 from .filters import ComplaintFilter
@@ -22,6 +24,7 @@ from .permissions import can_handle_complaint
 from .services import complaint_move, complaint_record, complaint_update
 
 PAGE_SIZE = 50
+NEWEST_FIRST = Order("received_at", descending=True, parse=Complaint._meta.get_field("received_at").to_python)
 
 # What the button that moves a complaint to each state says.
 MOVE_LABELS = {
@@ -39,20 +42,6 @@ def _visible_complaint(request, pk):
     return get_object_or_404(complaints, pk=pk)
 
 
-def _refusal_text(error):
-    # The services build some messages when first imported; translating again shows them in the reader's language.
-    return " ".join(_(message) for message in error.messages)
-
-
-def _add_service_errors(form, error):
-    """A refusal from the service, shown on the fields it names (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, _refusal_text(error))
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, _refusal_text(ValidationError(errors)))
-
-
 def complaint_create(request, customer_pk):
     """Anyone who can see the customer records a complaint; the service informs the owner."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_pk)
@@ -66,29 +55,35 @@ def complaint_create(request, customer_pk):
         try:
             complaint_record(complaint=complaint, actor=request.user)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Complaint recorded."))
+            attach_uploads(request, complaint)  # after the complaint is saved: a refused file never loses it
             return redirect("complaints:detail", pk=complaint.pk)
     return render(request, "complaints/complaint_form.html", {"form": form, "customer": customer})
 
 
 def complaint_list(request):
-    complaints = Complaint.objects.visible_to(request.user).select_related("customer", "assignee")
-    complaint_filter = ComplaintFilter(request.GET or None, queryset=complaints, user=request.user)
-    page = Paginator(complaint_filter.qs.order_by("-received_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    def filtered(**visibility):
+        complaints = Complaint.objects.visible_to(request.user, **visibility).select_related("customer", "assignee")
+        return ComplaintFilter(request.GET or None, queryset=complaints, user=request.user)
+
+    complaint_filter = filtered()
+    page = keyset_page(complaint_filter.qs, NEWEST_FIRST, params=request.GET, size=PAGE_SIZE)
     now = timezone.now()
     for complaint in page:
         complaint.overdue = complaint.is_overdue(now)
     customer_pk = complaint_filter.form.cleaned_data.get("customer") if complaint_filter.is_bound else None
     query = request.GET.copy()
-    query.pop("page", None)
+    for cursor in ("page", "after", "before"):
+        query.pop(cursor, None)
     return render(
         request,
         "complaints/complaint_list.html",
         {
             "filter": complaint_filter,
             "page": page,
+            "count": list_count(complaint_filter.qs, page=page, planned=lambda: filtered(people_as_ids=True).qs),
             "querystring": query.urlencode(),
             "filters_open": bool(set(complaint_filter.form.changed_data) - {"q", "customer"}),
             "for_customer": customer_pk and Customer.objects.visible_to(request.user).filter(pk=customer_pk).first(),
@@ -126,7 +121,7 @@ def complaint_move_view(request, pk):
                 note=form.cleaned_data["note"], fields=form.step_fields,
             )  # fmt: skip
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             state = complaint.get_state_display()
             messages.success(request, _("The complaint is now “%(state)s”.") % {"state": state})
@@ -144,9 +139,10 @@ def complaint_edit(request, pk):
         try:
             complaint_update(complaint=form.save(commit=False), actor=request.user, changed=form.changed_data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
+            attach_uploads(request, complaint)
             return redirect("complaints:detail", pk=complaint.pk)
     return render(
         request,

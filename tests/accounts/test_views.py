@@ -63,14 +63,24 @@ def nav_labels(response):
 @pytest.mark.django_db
 def test_navigation_fits_each_role(client, rep, manager, admin_user):
     client.force_login(rep)
-    assert nav_labels(client.get(reverse("visits:day"))) == ["My day", "Customers", "Pool", "Disputes", "Complaints"]
+    assert nav_labels(client.get(reverse("visits:day"))) == [
+        "My day",
+        "Customers",
+        "Register customer",
+        "Pool",
+        "Disputes",
+        "Pipeline",
+        "Complaints",
+    ]
     client.force_login(manager)
     assert nav_labels(client.get(reverse("home"), follow=True)) == [
         "Board",
         "My day",
         "Customers",
+        "Register customer",
         "Pool",
         "Disputes",
+        "Pipeline",
         "Complaints",
         "Escalations",
         "Team",
@@ -80,11 +90,14 @@ def test_navigation_fits_each_role(client, rep, manager, admin_user):
         "Board",
         "My day",
         "Customers",
+        "Register customer",
         "Pool",
         "Disputes",
+        "Pipeline",
         "Complaints",
         "Escalations",
         "Team",
+        "Webhooks",
         "Admin site",
     ]
 

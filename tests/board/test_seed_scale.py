@@ -79,3 +79,63 @@ def test_ownership_and_complaints_and_a_second_run_replaces_them():
     policy = OwnershipPolicy.current()
     for dispute in Dispute.objects.select_related("holder__team", "challenger"):  # routed as the services route
         assert (dispute.team, dispute.arbiter_reason) == dispute_route(dispute.holder, dispute.challenger, policy)
+
+
+def test_the_pipeline_totals_follow_the_copied_deals_and_a_second_run():
+    """Deals are written with COPY and cleared by a second run: the statement triggers keep the totals all along."""
+    from django.db import connection
+
+    from crm.deals.models import PipelineTotal
+    from crm.deals.totals import RECOUNT
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the totals are kept by PostgreSQL triggers")
+    seed_scale()
+    seed_scale()
+    with connection.cursor() as cursor:
+        cursor.execute(RECOUNT)
+        recounted = {(owner, stage): (count, amount, weighted) for owner, stage, count, amount, weighted in cursor}
+    kept = {
+        (row.owner_id, row.stage_id): (row.count, row.amount, row.weighted)
+        for row in PipelineTotal.objects.exclude(count=0)
+    }
+    assert kept == recounted and sum(count for count, _amount, _weighted in kept.values()) > 0
+
+
+def test_leaves_every_index_and_foreign_key_as_the_migrations_made_them():
+    """The load drops the big tables' foreign keys and secondary indexes and makes them again: all must be back."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL loads into bare tables")
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) || ' ' || "
+                "condeferrable::text || condeferred::text || convalidated::text FROM pg_constraint "
+                "WHERE connamespace = current_schema()::regnamespace"
+            )
+            return sorted(cursor.fetchall())
+
+    before = schema()
+    assert any(name == "customer_name_bigrams" for _table, name, _definition in before)
+    seed_scale()
+    assert schema() == before
+
+
+def test_the_visit_summaries_equal_a_recount_after_a_run_and_a_second_run():
+    """On PostgreSQL the visits' insert triggers run once over the whole phase: the same counts and marks."""
+    from claims.board.models import StaleOwner, VisitDay
+    from tests.board.test_figures import expected_visit_days
+
+    seed_scale()
+    seed_scale()  # the second run's deletes go through the delete triggers, its inserts through the phase's count
+    assert {key: n for key, n in expected_visit_days().items() if n} == {
+        (row.author_id, row.day, row.method): row.n for row in VisitDay.objects.filter(n__gt=0)
+    }
+    visited_owners = set(
+        Customer.objects.filter(visits__isnull=False, owner__isnull=False).values_list("owner", flat=True)
+    )
+    assert visited_owners and visited_owners <= set(StaleOwner.objects.values_list("owner_id", flat=True))

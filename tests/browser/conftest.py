@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,7 +45,10 @@ def new_page(browser, live_server):
 
 
 def screenshot(page, name):
-    """Keep a picture of what a person would see, for review (gitignored)."""
+    """Keep a picture of what a person would see, for review (gitignored). Not on CI, where no one looks at them
+    and a full-page picture of each page costs seconds; a failing test still leaves its own (pytest-playwright)."""
+    if os.environ.get("CI"):
+        return
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
@@ -62,3 +66,9 @@ def login(live_server):
         page.wait_for_url("**/")
 
     return log_in
+
+
+def at_path(path):
+    """For wait_for_url: the page is at `path` itself. A glob such as "**/day/" also matches the form the page is
+    leaving when its address ends in "?next=/day/", and would not wait for the post at all."""
+    return lambda url: urlsplit(url).path == path

@@ -149,14 +149,15 @@ def test_reassign_in_place_on_a_phone_shows_its_error_in_the_card(new_page, logi
     error = card.locator(".invalid-feedback")
     error.wait_for()
     assert error.is_visible() and card.locator("select[name=to_user]").input_value() == str(colleague.pk)
-    assert page.url.endswith(f"/board/?owner={rep.pk}") and page.evaluate("window.scrollY") == scrolled
+    # Still in place: focusing the refused field may nudge the page by a line, never back to the top.
+    assert page.url.endswith(f"/board/?owner={rep.pk}") and abs(page.evaluate("window.scrollY") - scrolled) < 100
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     ARTIFACTS.mkdir(exist_ok=True)
     card.screenshot(path=ARTIFACTS / "board-zh-phone-reassign-error.png")
 
     card.get_by_test_id("cancel").click()  # folds the form away, still in place
     assert card.get_by_test_id("transfer-form").count() == 0
-    assert page.url.endswith(f"/board/?owner={rep.pk}") and page.evaluate("window.scrollY") == scrolled
+    assert page.url.endswith(f"/board/?owner={rep.pk}") and abs(page.evaluate("window.scrollY") - scrolled) < 100
     assert not OwnershipEvent.objects.filter(customer=customer, kind=EventKind.TRANSFERRED).exists()
 
     card.get_by_test_id(f"transfer-{customer.pk}").click()
@@ -165,6 +166,6 @@ def test_reassign_in_place_on_a_phone_shows_its_error_in_the_card(new_page, logi
     form.get_by_role("button", name="转移").click()
     card.get_by_test_id("notice").wait_for()
     assert card.get_by_test_id("owner").inner_text() == "李丽"
-    assert page.url.endswith(f"/board/?owner={rep.pk}") and page.evaluate("window.scrollY") == scrolled
+    assert page.url.endswith(f"/board/?owner={rep.pk}") and abs(page.evaluate("window.scrollY") - scrolled) < 100
     card.screenshot(path=ARTIFACTS / "board-zh-phone-reassign-done.png")
     screenshot(page, "board-zh-phone-reassign-done-page")

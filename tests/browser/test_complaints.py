@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from crm.complaints.models import Complaint, State
 from crm.complaints.services import complaint_record
@@ -40,7 +41,7 @@ def test_rep_records_a_complaint_on_a_phone_and_a_manager_closes_it(new_page, lo
     desk.goto(f"/complaints/{complaint.pk}/")
     desk.fill("#id_note", "已致电客户致歉，明天派工程师到厂。")
     desk.get_by_role("button", name="Start investigating").click()
-    assert desk.get_by_text("The complaint is now “Investigating”.").is_visible()
+    expect(desk.get_by_text("The complaint is now “Investigating”.")).to_be_visible()
 
     desk.fill("#id_note", "已更换轴承")
     desk.get_by_role("button", name="Mark resolved").click()  # nothing written yet about what was done
@@ -53,11 +54,11 @@ def test_rep_records_a_complaint_on_a_phone_and_a_manager_closes_it(new_page, lo
 
     desk.fill("#id_resolution_actions", "更换主轴轴承并重新调整预紧力，免费延长主轴保修一年。")
     desk.get_by_role("button", name="Mark resolved").click()
-    assert desk.get_by_text("The complaint is now “Resolved”.").is_visible()
+    expect(desk.get_by_text("The complaint is now “Resolved”.")).to_be_visible()
 
     desk.fill("#id_customer_response", "客户确认机床运行正常，接受处理方案。")
     desk.get_by_role("button", name="Close: the customer accepted").click()
-    assert desk.get_by_text("The complaint is now “Closed”.").is_visible()
+    expect(desk.get_by_text("The complaint is now “Closed”.")).to_be_visible()
 
     history = desk.get_by_test_id("history").get_by_test_id("event")
     assert history.count() == 6  # recorded, three steps and the two edits typed with them

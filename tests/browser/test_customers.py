@@ -14,8 +14,8 @@ def test_rep_finds_customer_by_initials_and_adds_the_decision_maker(new_page, lo
     login(page, rep)
 
     page.goto("/customers/")
-    page.fill("input[name=q]", "qdjh")
-    page.press("input[name=q]", "Enter")
+    page.fill("#customer-filter input[name=q]", "qdjh")
+    page.press("#customer-filter input[name=q]", "Enter")
     page.wait_for_url("**q=qdjh**")
     assert page.get_by_test_id("counts").inner_text().startswith("1 customer")
     page.click("text=青岛杰航机械有限公司")

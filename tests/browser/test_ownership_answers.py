@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from playwright.sync_api import expect
 
 from claims.models import Dispute
 from claims.services import claim_release, customer_register
+from crm.formatting import full_date
 from crm.models import Customer, PoolReason
 from tests.browser.conftest import PHONE, screenshot
 from tests.factories import CustomerFactory, UserFactory
@@ -33,7 +35,7 @@ def test_it_is_this_one_on_a_similar_name_opens_the_collision(new_page, login, r
     page.locator("#register-form button[type=submit]").first.click()
 
     matches = page.get_by_test_id("match")
-    assert matches.count() == 2
+    expect(matches).to_have_count(2)  # the answer page may still be loading after the click
     assert "青岛杰航机械厂" in matches.nth(0).inner_text()  # the closer name first
     held_row = matches.nth(1)
     assert "王建国" in held_row.inner_text() and "0532-70000000" not in page.content()
@@ -53,7 +55,8 @@ def test_after_a_release_the_claim_button_shows_the_reps_own_day(new_page, login
     new = Customer(name="烟台华精汽车零部件有限公司", phones="0535-6667788", need="五轴机床")
     customer = customer_register(customer=new, actor=rep).customer
     claim_release(customer=customer, actor=rep, reason="客户暂无需求")
-    day = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    with translation.override(language):  # as the page writes it, in the rep's language
+        day = full_date(timezone.localdate() + datetime.timedelta(days=30))
     page = new_page(viewport=PHONE, language=language)
     login(page, rep, language)
 

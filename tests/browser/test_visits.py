@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, at_path, screenshot
 from tests.factories import ContactFactory, CustomerFactory
 from visits.models import Reminder, ReminderKind, ReminderState
 
@@ -28,9 +28,10 @@ def test_rep_logs_a_visit_from_the_reminder_list_on_a_phone(new_page, login, rep
     page = new_page(viewport=PHONE)
     login(page, rep)
     page.goto("/day/")
-    row = page.get_by_test_id(f"reminder-{overdue.pk}")
+    row = page.get_by_test_id(f"day-customer-{customer.pk}")
     assert page.get_by_test_id("nav-alert").inner_text() == "2"  # visible on a phone, menu folded
     screenshot(page, "day-before-log-phone")
+    row.locator("summary").click()  # logging, pausing and dismissing wait in the row's menu
     row.get_by_role("link", name="Log visit").click()
 
     page.select_option("#id_method", "phone")
@@ -41,10 +42,12 @@ def test_rep_logs_a_visit_from_the_reminder_list_on_a_phone(new_page, login, rep
     screenshot(page, "quick-log-phone")
     page.click("button:has-text('Save')")
 
-    page.wait_for_url("**/day/")
+    page.wait_for_url(at_path("/day/"))
     assert page.get_by_text("Visit logged.").is_visible()
-    assert page.get_by_test_id(f"reminder-{overdue.pk}").count() == 0
-    assert page.get_by_test_id(f"reminder-{other.pk}").is_visible()
+    # The overdue follow-up is done; the next step written in the log is what the customer is on the list for now.
+    assert page.get_by_test_id("section-overdue").get_by_test_id(f"day-customer-{customer.pk}").count() == 0
+    assert page.get_by_test_id("section-week").get_by_test_id(f"day-customer-{customer.pk}").is_visible()
+    assert page.get_by_test_id(f"day-customer-{other.customer_id}").is_visible()
     assert page.get_by_test_id("nav-alert").inner_text() == "1"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "day-after-log-phone")

@@ -13,7 +13,7 @@ from claims import duplicates
 from claims.duplicates import find_duplicates, trigram_similarity
 from claims.models import Dispute
 from crm.models import Customer, PoolReason
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.factories import ContactFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +102,35 @@ class TestItIsThisOne:
         assert not Dispute.objects.exists() and Customer.objects.count() == 1
 
 
+class TestContactsPhone:
+    """A phone one of a customer's contacts has: asked about, never a verdict (people change employers)."""
+
+    def test_it_is_asked_about_with_no_details(self, rep_client, colleague):
+        held = CustomerFactory(name="淄博宏达阀门有限公司", owner=colleague, phones="0533-6000000")
+        ContactFactory(customer=held, name="刘强", phones="138 0638 0000")
+        response = rep_client.post(reverse("claims:register"), form_data(name="博山宏力铸造厂", phones="13806380000"))
+        assert response.context["outcome"] == "similar"
+        page = response.content.decode()
+        assert f'name="same_as" value="{held.pk}"' in page and "a contact has this phone" in page
+        assert "刘强" not in page and "0533-6000000" not in page
+        assert Customer.objects.count() == 1
+
+    def test_a_different_company_is_registered_once_the_rep_says_so(self, rep_client, rep, colleague):
+        held = CustomerFactory(name="淄博宏达阀门有限公司", owner=colleague)
+        ContactFactory(customer=held, phones="13806380000")
+        response = rep_client.post(
+            reverse("claims:register"), form_data(name="博山宏力铸造厂", phones="13806380000", confirmed_new="1")
+        )
+        assert response.status_code == 302
+        assert Customer.objects.get(name="博山宏力铸造厂").owner == rep
+
+    def test_the_same_number_on_the_customer_itself_stays_a_verdict(self, colleague):
+        held = CustomerFactory(name="淄博宏达阀门有限公司", owner=colleague, phones="13806380000")
+        ContactFactory(customer=held, phones="13806380000")
+        [match] = find_duplicates(name="博山宏力铸造厂", phones="13806380000")
+        assert match.is_strong and match.reasons == ["phone"]
+
+
 def form_data(**fields):
     return {"name": TYPED, "phones": "0532-1234567", "need": "五轴加工中心", "notes": "展会上认识",
             "relationship_level": "ordinary", "status": "prospect", **fields}  # fmt: skip
@@ -155,7 +184,9 @@ class TestDuplicateCheckPage:
         assert first["customer"] == candidates[1] and first["strong"]
         assert [str(reason) for reason in first["reasons"]] == ["similar name", "you said it is this one"]
         page = response.content.decode()
-        assert response.context["same_found"] and reverse("claims:register") not in page
+        # The phone menu always has its Register item: the page itself offers no registration.
+        body = page.split("<main", 1)[1]
+        assert response.context["same_found"] and reverse("claims:register") not in body
         assert candidates[1].phones not in page and reverse("crm:customer_detail", args=[candidates[1].pk]) not in page
 
     def test_an_answer_naming_another_customer_changes_nothing(self, rep_client, candidates):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from claims.models import Dispute, DisputeKind, OwnershipEvent
 from claims.services import customer_edit
+from crm.formatting import date_time
 from crm.models import Customer, CustomerPhone
 from crm.validators import credit_code_complete
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
@@ -89,7 +90,7 @@ class TestColleaguesCustomer:
         edit(client, harmless, name="青岛杰航机械有限公司")
         client.force_login(manager)
         page = client.get(reverse("claims:dispute_detail", args=[Dispute.objects.get().pk])).content.decode()
-        registered = timezone.localtime(harmless.created_at).strftime("%Y-%m-%d %H:%M")
+        registered = date_time(harmless.created_at)
         assert "By editing" in page and f"their customer registered {registered}" in page
 
     def test_another_teams_customer_too(self, rep_client, harmless, policy):

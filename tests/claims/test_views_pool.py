@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from claims.models import Claim, EventKind, OwnershipPolicy
 from claims.services import claim_from_pool, claim_release
+from crm.formatting import full_date
 from crm.models import Customer, PoolReason
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 
@@ -172,7 +173,7 @@ class TestCard:
         claim = Claim.objects.active().get(customer=registered)
         days = (claim.protected_until - timezone.localdate()).days
         assert 'data-testid="ownership"' in page
-        assert claim.protected_until.strftime("%Y-%m-%d") in page and f"{days} days left" in page
+        assert full_date(claim.protected_until) in page and f"{days} days left" in page
         assert "Registered" in page
         assert reverse("claims:release", args=[registered.pk]) in page
         assert reverse("claims:transfer", args=[registered.pk]) not in page

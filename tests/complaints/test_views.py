@@ -286,8 +286,9 @@ class TestDetail:
 
     def test_query_count_constant(self, django_assert_num_queries, manager_client, manager, complaint):
         # session, user, complaint with customer/owner/complainant/assignee/recorder, may-handle check, events,
-        # and the manager's navigation counts (due, disputes, escalations, unread notifications)
-        with django_assert_num_queries(9) as small:
+        # attachments, and the manager's navigation counts (due, disputes, escalations, unread notifications)
+        manager_client.get(detail(complaint))  # warm: the content-type cache the attachments read may be cold
+        with django_assert_num_queries(10) as small:
             manager_client.get(detail(complaint))
         Complaint.objects.filter(pk=complaint.pk).update(resolution_actions="补发", customer_response="接受")
         for _ in range(5):
@@ -410,12 +411,47 @@ class TestList:
         response = rep_client.get(LIST, {"customer": own.pk})
         assert 'data-testid="for-customer"' in content(response) and own.name in content(response)
 
+    def test_next_and_previous_walk_complaints_received_at_the_same_moment(self, rep_client, rep, own, monkeypatch):
+        monkeypatch.setattr("crm.complaints.views.PAGE_SIZE", 3)
+        moment = timezone.now().replace(microsecond=123456)
+        made = [record(own, rep, received_at=moment - datetime.timedelta(days=index % 2)) for index in range(8)]
+        newest_first = sorted(made, key=lambda complaint: (complaint.received_at, complaint.pk), reverse=True)
+
+        pages = [rep_client.get(LIST).context["page"]]
+        while pages[-1].has_next:
+            pages.append(rep_client.get(LIST, {"after": pages[-1].next_cursor}).context["page"])
+        back = [pages[-1]]
+        while back[-1].previous_cursor:
+            back.append(rep_client.get(LIST, {"before": back[-1].previous_cursor}).context["page"])
+
+        assert [complaint for page in pages for complaint in page] == newest_first
+        assert [list(page) for page in reversed(back)] == [list(page) for page in pages]
+        assert list(rep_client.get(LIST, {"page": 2}).context["page"]) == newest_first[3:6]  # an old link
+
+    @pytest.mark.postgres
+    def test_a_long_list_shows_an_estimated_count_and_says_so(self, rep_client, rep, own, monkeypatch):
+        from django.db import connection
+
+        monkeypatch.setattr("crm.paging.COUNT_EXACT_UP_TO", 3)
+        monkeypatch.setattr("crm.complaints.views.PAGE_SIZE", 2)
+        for _ in range(6):
+            record(own, rep)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE crm_complaint, crm_customer")
+
+        response = rep_client.get(LIST)
+
+        assert response.context["count"].estimated and "about" in content(response)
+        monkeypatch.setattr("crm.paging.COUNT_EXACT_UP_TO", 1000)
+        counted = rep_client.get(LIST).context["count"]
+        assert (counted.value, counted.estimated) == (6, False)
+
     def test_query_count_constant(self, django_assert_num_queries, manager_client, manager, rep, own):
         for _ in range(3):
             record(own, rep)
-        # session, user, count, page rows, assignee choices, and the manager's navigation counts
-        # (due, disputes, escalations, unread notifications)
-        with django_assert_num_queries(9) as small:
+        # session, user, the manager's people by id and the EXPLAIN of the count (crm/paging.py), count, page rows,
+        # assignee choices, and the manager's navigation counts (due, disputes, escalations, unread notifications)
+        with django_assert_num_queries(11) as small:
             manager_client.get(LIST)
         teammate = UserFactory(team=rep.team)
         for index in range(60):

@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import Customer, GradeChange
 from crm.services import customer_save
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +65,46 @@ def test_deleting_a_complainant_in_admin_keeps_their_name_on_the_complaint(admin
     assert response.status_code == 302
     complaint.refresh_from_db()
     assert (complaint.complainant, complaint.complainant_name) == (None, "王采购")
+
+
+@pytest.mark.parametrize("url_name", ["admin:crm_customer_changelist", "admin:complaints_complaint_changelist"])
+def test_the_long_admin_lists_make_as_many_statements_at_ten_times_the_data(
+    django_assert_max_num_queries, admin_client, admin_user, url_name
+):
+    from crm.complaints.models import Complaint
+
+    def grow(count):
+        for customer in CustomerFactory.create_batch(count):
+            Complaint.objects.create(
+                customer=customer,
+                complainant_name="李",
+                description="迟到",
+                category="other",
+                respond_by=timezone.now(),
+                assignee=admin_user,
+                created_by=admin_user,
+            )
+
+    grow(3)
+    with django_assert_max_num_queries(50) as small:
+        admin_client.get(reverse(url_name))
+    statements = len(small.captured_queries)  # read now: the next request empties the log it is read from
+    grow(30)
+    with django_assert_max_num_queries(statements) as large:
+        admin_client.get(reverse(url_name))
+    assert len(large.captured_queries) == statements
+
+
+@pytest.mark.postgres
+def test_the_admin_paginator_counts_a_short_list_and_estimates_a_long_one(monkeypatch):
+    from django.db import connection
+
+    from crm import paging
+
+    CustomerFactory.create_batch(12)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE crm_customer")
+    assert paging.EstimatingPaginator(Customer.objects.order_by("pk"), 5).count == 12
+    monkeypatch.setattr(paging, "COUNT_EXACT_UP_TO", 5)
+    estimated = paging.EstimatingPaginator(Customer.objects.order_by("pk"), 5).count
+    assert estimated > 5 and estimated == paging.rounded(estimated)

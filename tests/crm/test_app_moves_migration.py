@@ -35,9 +35,20 @@ MOVED = {
 }
 
 
+# Columns added after the move (deal imports): they exist only at the newer layout, so the rows are compared on
+# the columns both layouts have.
+ADDED_SINCE = {"crm_importjob": {"kind"}, "crm_importrow": {"opportunity_id"}}
+
+
 def rows(table):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608 (a table name of ours)
+        names = [
+            column.name
+            for column in connection.introspection.get_table_description(cursor, table)
+            if column.name not in ADDED_SINCE.get(table, set())
+        ]
+        selected = ", ".join(connection.ops.quote_name(name) for name in names)
+        cursor.execute(f"SELECT {selected} FROM {table} ORDER BY 1")  # noqa: S608 (a table name of ours)
         return cursor.fetchall()
 
 

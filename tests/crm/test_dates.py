@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 
-from crm.dates import age_text, days_since
+from crm.formatting import age_text, days_since
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

@@ -13,7 +13,9 @@ import time
 
 import pytest
 
-from .servers import ROOT, free_port, wait_for
+from tests.polling import wait_for
+
+from .servers import ROOT, free_port
 
 pytestmark = pytest.mark.postgres
 

@@ -17,8 +17,9 @@ import pytest
 from django.test import Client, override_settings
 
 from tests.crm.test_celery_worker import database_url
+from tests.polling import wait_for
 
-from .servers import ROOT, free_port, wait_for
+from .servers import ROOT, free_port
 
 TOO_SLOW = "This page took too long to prepare and was stopped."
 

@@ -18,10 +18,11 @@ from crm.models import GradeRule, JobHeartbeat
 from crm.tasks import enqueue, heartbeat
 from tests.crm.test_celery_worker import database_url
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.polling import wait_for
 from visits.models import Escalation, Reminder, ReminderKind, ReminderState
 from visits.tasks import followup_sweep_task
 
-from .servers import kill_worker, pool_children, start_worker, wait_for
+from .servers import kill_worker, pool_children, start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

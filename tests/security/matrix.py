@@ -82,6 +82,22 @@ def admin_site(for_admin, *, signed_out=ADMIN_LOGIN, others=ADMIN_LOGIN):
 
 TO_THE_BOARD = both("board:board")
 
+# The REST API answers for itself: 401 to the signed-out (and to a departed rep's session or token), never the
+# login page. Its POSTs carry an empty JSON object, so a permitted one is refused by validation (400).
+API_OUT = (401, 401)
+READS = (200, 405)  # a resource that only reads
+
+
+def api(everyone, **by_role):
+    return public(everyone, **{"anonymous": API_OUT, "departed": API_OUT, **by_role})
+
+
+def api_team_a(allowed, others=(404, 405), **by_role):
+    """Team A's record through the API: its owner, team A's manager and the admin get `allowed`; anyone else
+    404 (a POST to a route that does not take one: 405 first, the method is checked before the record)."""
+    return api(others, **{"owner": allowed, "manager": allowed, "admin": allowed, **by_role})
+
+
 EXPECTED = {
     # --- crm: start page, customers, contacts ---
     "home": signed_in(both("visits:day"), manager=TO_THE_BOARD, other_manager=TO_THE_BOARD, admin=TO_THE_BOARD),
@@ -92,6 +108,7 @@ EXPECTED = {
     "crm:customer_create": signed_in(both("claims:register")),
     "crm:customer_export": managers(OK),  # a manager's file holds only what they see (the leak check reads the CSV)
     "crm:customer_suggest": signed_in(OK),
+    "search": signed_in(OK),  # the search box: what each may see, others' customers only named with the holder
     "crm:customer_detail": team_a(OK),
     "crm:customer_update": team_a(OK),
     "crm:customer_set_grade": post_only(managers(both(400), other_manager=HIDDEN)),
@@ -102,6 +119,8 @@ EXPECTED = {
     # --- customer imports: the world's import was uploaded (and checked) by team A's manager ---
     "crm:import_start": managers(OK),  # an empty POST is a fresh form
     "crm:import_template": managers(OK),
+    "crm:deal_import_start": managers(OK),  # an empty POST is a fresh form
+    "crm:deal_import_template": managers(OK),
     "crm:import_job": managers(OK, other_manager=HIDDEN),
     "crm:import_progress": managers(OK, other_manager=HIDDEN),
     "crm:import_confirm": uploaders_action("crm:import_job"),
@@ -112,6 +131,8 @@ EXPECTED = {
     # --- the follow-up board, asked for team A (?team=) ---
     "board:board": managers(OK, other_manager=HIDDEN),
     "board:digest_pdf": managers(OK, other_manager=HIDDEN),
+    "board:forecast": managers(OK, other_manager=HIDDEN),
+    "board:targets": managers(OK, other_manager=HIDDEN),  # an empty POST is a first visit
     "board:reassign": managers((200, 400), other_manager=HIDDEN),
     "board:set_grade": managers((200, 400), other_manager=HIDDEN),
     # --- complaints ---
@@ -122,16 +143,47 @@ EXPECTED = {
     "complaints:edit": team_a(OK),
     "complaints:move": post_only(team_a(both(400))),  # no target state: refused by the workflow with 400
     "complaints:pdf": team_a(OK),
+    # --- deals (the world's open deal on team A's customer, with a line, a person and a competitor) ---
+    "deals:pipeline": signed_in(OK),  # filtered to what each may see (the leak check looks)
+    "deals:export": managers(OK),  # the pipeline's deals a manager sees (tests/deals/test_exports.py reads the file)
+    "deals:create": team_a(OK),  # an empty POST is the form with its errors
+    "deals:detail": team_a(OK),
+    "deals:edit": team_a(OK),
+    "deals:move": post_only(team_a(both(400))),  # no stage chosen
+    "deals:win": post_only(team_a(both("deals:detail"))),  # the deal has its amount: won, and back to its page
+    "deals:lose": post_only(team_a(both(400))),  # no reason
+    "deals:abandon": post_only(team_a(both(400))),  # no reason, no note
+    "deals:line_add": post_only(team_a(both(400))),
+    "deals:person_add": post_only(team_a(both(400))),
+    "deals:competitor_add": post_only(team_a(both(400))),
+    "deals:line_delete": post_only(team_a(both("deals:detail"))),
+    "deals:person_delete": post_only(team_a(both("deals:detail"))),
+    "deals:competitor_delete": post_only(team_a(both("deals:detail"))),
+    # --- attachments (the world's visit's photo): downloads only (removal is a box on the visit's form) ---
+    "evidence:file": team_a((200, 405), others=(404, 405)),
+    "evidence:thumbnail": team_a((200, 405), others=(404, 405)),
+    # --- webhooks: admins only (the events carry every team's customers); the world's endpoint ---
+    "webhooks:list": signed_in(REFUSED, admin=OK),  # an empty POST is a fresh form
+    "webhooks:detail": signed_in(REFUSED, admin=OK),
+    "webhooks:disable": post_only(signed_in(REFUSED, admin=both("webhooks:detail"))),
+    "webhooks:enable": post_only(signed_in(REFUSED, admin=both("webhooks:detail"))),
+    "webhooks:rotate": post_only(signed_in(REFUSED, admin=both("webhooks:detail"))),
     # --- accounts ---
     "accounts:login": signed_in(both("home"), anonymous=OK, departed=OK),
     "accounts:logout": signed_in((405, LOGIN)),
     "accounts:password_change": signed_in(OK),
     "accounts:password_change_done": signed_in((200, 405)),
     "accounts:team": managers(OK, other_manager=HIDDEN),  # asked for team A (?team=)
+    "accounts:profile": signed_in(OK),  # one's own profile and API tokens; an empty POST is a fresh form
+    "accounts:api_token_revoke": post_only(signed_in(HIDDEN, owner=both("accounts:profile"))),  # the owner's token
     # --- visits, reminders, calendar ---
     "visits:day": signed_in(OK),
     "visits:visit_create": team_a(OK),
+    "visits:service_worker": public((200, 405)),  # installed from the login page too; it holds nothing private
+    "visits:manifest": public((200, 405)),  # browsers fetch it without the session
+    "visits:offline_csrf": signed_in((200, 405)),
     "visits:snooze": team_a(OK),
+    "visits:customer_site": managers(OK, other_manager=HIDDEN),  # set or confirmed by the customer's manager
     # The author corrects their log for a week, an admin always; team A's manager reads it but may not change it.
     "visits:visit_edit": team_a(OK, manager=REFUSED),
     "visits:visit_pdf": team_a(OK),
@@ -166,6 +218,35 @@ EXPECTED = {
         admin=both("crm:customer_detail"),
         other_team_rep=OK,
     ),  # fmt: skip
+    # --- the REST API (/api/v1/): the same rules through tokens too (test_permission_matrix.py asks both) ---
+    "api:schema": api(READS),
+    "api:docs": api(READS),
+    "api:customer_list": api(READS),  # filtered to what each may see (the leak check looks)
+    "api:register": api((405, 400)),
+    "api:customer_detail": api_team_a(READS),  # a PATCH goes through customer_edit, as the edit page
+    "api:ownership_history": api_team_a(READS),
+    "api:contact_list": api_team_a((200, 400), others=HIDDEN),
+    "api:contact_detail": api_team_a(READS),
+    "api:customer_visits": api_team_a((200, 400), others=HIDDEN),
+    "api:customer_complaints": api_team_a((200, 400), others=HIDDEN),
+    "api:day": api(READS),
+    "api:pool": api(READS),
+    # Any customer id, as the pool page: a rep too late learns who holds it (409); admins assign, never claim.
+    "api:claim": api((405, 409), admin=(405, 403)),
+    "api:dispute_list": api(READS),
+    "api:dispute_detail": api_team_a(READS, same_team_rep=READS),  # the challenger reads it too
+    # Parties (holder, challenger) read it and may not decide it; team A's manager and the admin may.
+    "api:dispute_decide": api_team_a((405, 400), others=(405, 404), owner=(405, 403), same_team_rep=(405, 403)),
+    "api:complaint_list": api(READS),
+    "api:complaint_detail": api_team_a(READS),
+    "api:complaint_step": api_team_a((405, 400), others=(405, 404)),
+    "api:deal_list": api(READS),  # filtered to what each may see (the leak check looks)
+    "api:customer_deals": api_team_a((200, 400), others=HIDDEN),  # an empty POST: no title
+    "api:deal_detail": api_team_a(READS),  # a PATCH goes through opportunity_update, as the edit page
+    "api:deal_move": api_team_a((405, 400), others=(405, 404)),  # no stage
+    "api:deal_win": api_team_a((405, 200), others=(405, 404)),  # the deal has its amount: won
+    "api:deal_lose": api_team_a((405, 400), others=(405, 404)),  # no reason
+    "api:deal_abandon": api_team_a((405, 400), others=(405, 404)),  # no reason, no note
     # --- the Django admin, site-wide views ---
     "admin:index": admin_site(OK),
     # Open to all: a signed-in non-admin is told to sign in as an admin; the admin goes on to the index.
@@ -202,6 +283,7 @@ ADMIN_MODELS = {
     "accounts.team": {},
     "accounts.user": {},
     "accounts.auditentry": READ_ONLY,
+    "accounts.apitoken": READ_ONLY,  # made by their owners on the profile page; listed and revoked (an action) here
     "crm.graderule": NO_DELETE,
     "crm.customer": {**NO_ADD, **NO_DELETE},  # registered in the app, through the duplicate check
     "crm.contact": {},
@@ -209,11 +291,18 @@ ADMIN_MODELS = {
     "crm.jobheartbeat": {**NO_ADD, **ALL_FIELDS_READ_ONLY},
     "complaints.responsedeadline": NO_DELETE,
     "complaints.complaint": READ_ONLY,
+    "deals.stage": NO_DELETE,  # deals and their history point at stages: taken out of use instead
+    "deals.closereason": NO_DELETE,
+    "deals.opportunity": READ_ONLY,
+    "deals.purchase": READ_ONLY,
     "claims.ownershippolicy": {**NO_ADD, **NO_DELETE},  # the one policy row exists already
+    "visits.checkinpolicy": {**NO_ADD, **NO_DELETE},  # likewise
     "claims.holdinglimit": {},
     "claims.claim": READ_ONLY,
     "claims.ownershipevent": READ_ONLY,
     "claims.dispute": READ_ONLY,
+    "webhooks.endpoint": READ_ONLY,  # registered and switched on the webhooks page, where each change is audited
+    "webhooks.delivery": READ_ONLY,
 }
 
 

@@ -82,3 +82,63 @@ def test_hostile_cells_are_imported_whole_or_rejected_and_never_break_a_page(man
             else:
                 assert Customer.objects.count() == customers  # nothing imported before confirmation succeeds
         transaction.set_rollback(True)
+
+
+DEAL_HEADER = ["Customer", "Deal", "Stage", "Expected close", "Probability (%)", "Amount (CNY)", "Line 1: model",
+               "Line 1: quantity", "Line 1: unit price (CNY)"]  # fmt: skip
+DEAL_VALID = [
+    "潍坊恒锐精密机械有限公司",
+    "两台立式加工中心",
+    "Proposal",
+    "2031-03-01",
+    "30",
+    "",
+    "VMC850",
+    "2",
+    "450000",
+]
+DEAL_ROWS = st.lists(
+    st.tuples(*[
+        h.weighted((6, st.just(valid)), (2, st.sampled_from(h.HOSTILE_TEXT)), (1, h.any_text()), (1, st.just("")))
+        for valid in DEAL_VALID
+    ]).map(list),
+    min_size=1,
+    max_size=4,
+)  # fmt: skip
+
+
+@settings(
+    h.FUZZ, max_examples=10, suppress_health_check=[*h.FUZZ.suppress_health_check, HealthCheck.function_scoped_fixture]
+)
+@given(rows=DEAL_ROWS, encoding=st.sampled_from(["utf-8-sig", "gb18030"]))
+def test_hostile_deal_cells_become_whole_deals_or_rejections(manager_client, manager, rows, encoding):
+    from crm.deals.models import Opportunity, OpportunityLine
+
+    with transaction.atomic():
+        Customer.objects.create(name="潍坊恒锐精密机械有限公司", owner=manager, created_by=manager)
+        deals, lines = Opportunity.objects.count(), OpportunityLine.objects.count()
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([DEAL_HEADER, *rows])
+        upload = SimpleUploadedFile("deals.csv", buffer.getvalue().encode(encoding, errors="replace"))
+        response = manager_client.post(reverse("crm:deal_import_start"), {"file": upload})
+        no_raw_markup(response)
+        if response.status_code == 302:
+            job = ImportJob.objects.latest("pk")
+            no_raw_markup(manager_client.get(reverse("crm:import_job", args=[job.pk])))
+            assert Opportunity.objects.count() == deals  # the dry run writes no deal
+            no_raw_markup(manager_client.post(reverse("crm:import_confirm", args=[job.pk])))
+            job.refresh_from_db()
+            if job.state == ImportState.DONE:
+                assert job.imported_rows + job.rejected_rows == job.total_rows
+                assert Opportunity.objects.count() - deals == job.imported_rows
+                # Lines only of imported deals, and each imported deal's amount is its lines' sum.
+                for deal in Opportunity.objects.exclude(pk__in=[]).prefetch_related("lines"):
+                    assert deal.amount == sum(line.amount for line in deal.lines.all())
+                assert (
+                    OpportunityLine.objects.count() - lines
+                    == OpportunityLine.objects.filter(
+                        opportunity__in=job.rows.filter(state=RowState.IMPORTED).values("opportunity")
+                    ).count()
+                )
+                assert manager_client.get(reverse("crm:import_errors", args=[job.pk])).status_code < 500
+        transaction.set_rollback(True)

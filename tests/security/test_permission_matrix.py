@@ -18,6 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
@@ -25,16 +26,25 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from accounts.models import ApiToken
+from accounts.services import api_token_create
 from claims.imports.services import import_job_check, import_job_create
 from claims.models import Claim, HoldingLimit, OwnershipPolicy
 from claims.services import customer_register, dispute_open
 from crm.complaints.models import Complaint, ResponseDeadline
 from crm.complaints.services import complaint_record
+from crm.deals.models import Competitor, Opportunity, OpportunityLine, Participant, Purchase
+from crm.deals.services import opportunity_create, opportunity_part_save
+from crm.evidence.processing import attachment_process
+from crm.evidence.services import attachments_add
 from crm.models import Contact, Customer, GradeRule, JobHeartbeat, Notification
 from crm.services import customer_override_grade
+from crm.webhooks.models import Delivery, Endpoint, Event
+from crm.webhooks.services import endpoint_create
+from tests.evidence.samples import jpeg
 from tests.factories import TeamFactory, UserFactory, log_in
 from visits.calendar import calendar_feed_for
-from visits.models import Escalation, Reminder, ReminderKind, Visit
+from visits.models import CheckinPolicy, Escalation, Reminder, ReminderKind, Visit
 from visits.services import visit_log
 
 from . import hostile
@@ -45,6 +55,7 @@ PRIVATE = ["0532-86661234", "崂山区机密路88号", "13912345678", "拜访谈
 # The customer's name, too, for those with no business with it at all (the challenger of its dispute has).
 STRANGERS = ["anonymous", "other_team_rep", "other_manager", "departed"]
 CUSTOMER_NAME = "青岛矩阵精密机械有限公司"
+NAMEPLATE_PHOTO = jpeg(size=(400, 300))
 
 # The answer is the token owner's, whoever sends the token: what it shows is theirs to see.
 BEARER = {"visits:calendar_feed"}
@@ -55,19 +66,33 @@ PK_OF = {
     "visits:visit_history": "visit",
     "visits:reminder_dismiss": "reminder",
     "complaints:detail": "complaint",
+    "evidence:file": "attachment",
+    "evidence:thumbnail": "attachment",
     "complaints:edit": "complaint",
     "complaints:move": "complaint",
     "complaints:pdf": "complaint",
     "claims:dispute_detail": "dispute",
+    **dict.fromkeys(
+        [f"deals:{view}" for view in ("detail", "edit", "move", "win", "lose", "abandon")]
+        + [f"deals:{part}_{action}" for part in ("line", "person", "competitor") for action in ("add", "delete")],
+        "deal",
+    ),
     "claims:depart": "owner",
     "claims:credit_share_card": "shared_customer",
+    "accounts:api_token_revoke": "token",
+    "api:dispute_detail": "dispute",
+    "api:dispute_decide": "dispute",
+    "api:complaint_detail": "complaint",
+    "api:complaint_step": "complaint",
+    **dict.fromkeys([f"api:deal_{view}" for view in ("detail", "move", "win", "lose", "abandon")], "deal"),
+    **dict.fromkeys([f"webhooks:{view}" for view in ("detail", "disable", "enable", "rotate")], "endpoint"),
     **dict.fromkeys(
         [f"crm:import_{view}" for view in ("job", "progress", "confirm", "resume", "discard", "errors", "file")],
         "import_job",
     ),
 }
 # Pages that take the team from the query string: asked for team A, so the other manager is probing.
-ASKS_FOR_TEAM_A = {"board:board", "board:digest_pdf", "accounts:team"}
+ASKS_FOR_TEAM_A = {"board:board", "board:digest_pdf", "board:forecast", "board:targets", "accounts:team"}
 # URL arguments that are not objects: every value a real link uses.
 VARIANTS = {"file_format": ["csv", "xlsx"]}
 
@@ -156,6 +181,12 @@ def build_world():
         actor=owner,
         contacts=[contact],
     )
+    attachment = attachments_add(
+        record=visit, actor=owner, files=[SimpleUploadedFile("铭牌.jpg", NAMEPLATE_PHOTO, content_type="image/jpeg")]
+    ).saved[0]
+    # The worker's re-encoding, then it is served (already done where the task ran on commit: a committed world).
+    attachment_process(attachment_id=attachment.pk)
+    attachment.refresh_from_db()
     # Deleting a contact who complained breaks the complaint's complainant constraint (a 500 today): the URLs
     # name the other contact.
     complainant = Contact.objects.create(customer=customer, name="李主任", buying_role="user")
@@ -163,6 +194,17 @@ def build_world():
         complaint=Complaint(customer=customer, complainant=complainant, description=PRIVATE[4], category="quality"),
         actor=owner,
     )
+    deal = opportunity_create(
+        opportunity=Opportunity(customer=customer, title="两台五轴加工中心", expected_close_on=now.date()), actor=owner
+    )
+    deal_parts = {
+        "line": OpportunityLine(opportunity=deal, product="五轴加工中心", model="DMU65", unit_price=1_800_000),
+        "person": Participant(opportunity=deal, contact=contact, role="decision_maker"),
+        "competitor": Competitor(opportunity=deal, name="德马吉", strengths="品牌"),
+    }
+    for part in deal_parts.values():
+        opportunity_part_save(part=part, actor=owner)
+    Purchase.objects.create(customer=customer, amount=900_000, bought_on=now.date())  # for the admin's pages
     dispute = dispute_open(customer=customer, actor=people["same_team_rep"], statement="展会上我先接触的")
     shared_customer = customer_register(
         customer=Customer(name="青岛分成机床有限公司", phones="0532-85551111", need="车床"), actor=owner
@@ -186,17 +228,35 @@ def build_world():
     )
     import_job_check(import_job.pk)
 
+    # An endpoint subscribed to the world's events. Here nothing commits, so their deliveries wait; where the world
+    # is committed (the browser's), they are refused at once by this machine, never sent out to the network.
+    endpoint = endpoint_create(
+        endpoint=Endpoint(name="ERP", url="https://127.0.0.1:9/hook", events=Event.values), actor=people["admin"]
+    )
+    complaint_record(
+        complaint=Complaint(customer=customer, complainant=complainant, description="再次异响", category="quality"),
+        actor=owner,
+    )
+    assert Delivery.objects.filter(endpoint=endpoint).exists()
+
     # Rows for the admin's change pages that the story above leaves empty.
     Group.objects.create(name="matrix")
     HoldingLimit.objects.create(user=owner, holding_limit=250)
     JobHeartbeat.objects.create(name="matrix", last_run_at=now)
     OwnershipPolicy.current()
+    CheckinPolicy.objects.create()
     for grade, defaults in GradeRule.DEFAULTS.items():
         GradeRule.objects.get_or_create(grade=grade, defaults=defaults)
     for severity, hours in ResponseDeadline.DEFAULTS.items():
         ResponseDeadline.objects.get_or_create(severity=severity, defaults={"response_hours": hours})
 
     sessions = {role: _session(user) for role, user in people.items() if role != "departed"}
+    # Each person's API keys, made before anyone leaves: the departed rep's stops working with them.
+    keys = {role: api_token_create(actor=user, name="matrix")[1] for role, user in people.items()}
+    read_only_keys = {
+        role: api_token_create(actor=user, name="read", read_only=True)[1] for role, user in people.items()
+    }
+    token = ApiToken.objects.filter(user=owner).first()
     # The departed rep logged in through the form (as axes and the audit trail see it), then left.
     browser = Client()
     assert log_in(browser, people["departed"].username)
@@ -211,13 +271,20 @@ def build_world():
         customer=customer,
         contact=contact,
         visit=visit,
+        attachment=attachment,
         complaint=complaint,
+        deal=deal,
+        deal_parts=deal_parts,
         dispute=dispute,
         shared_customer=shared_customer,
         reminder=reminder,
         import_job=import_job,
+        endpoint=endpoint,
         feed=calendar_feed_for(owner),
         sessions=sessions,
+        keys=keys,
+        read_only_keys=read_only_keys,
+        token=token,
         **people,
     )
 
@@ -259,6 +326,7 @@ def argument_value(name, key, route, world, variant):
     values = {
         "contact_pk": lambda: world.contact.pk,
         "customer_pk": lambda: world.customer.pk,
+        "part_pk": lambda: world.deal_parts[key.split(":")[1].split("_")[0]].pk,
         "token": lambda: world.feed.token,
         "object_id": lambda: admin_object(route).pk,
         "id": lambda: world.owner.pk,  # admin: set a user's password
@@ -309,6 +377,14 @@ def visitor():
     return Client()
 
 
+def ask(visitor, key, url, expected, **headers):
+    """GET, then (unless not asked) an empty POST: an empty JSON object to the API, an empty form elsewhere."""
+    posted = {"data": "{}", "content_type": "application/json"} if key.startswith("api:") else {}
+    return [visitor.get(url, **headers)] + (
+        [] if expected[1] == NOT_ASKED else [visitor.post(url, **posted, **headers)]
+    )
+
+
 @pytest.mark.parametrize(("key", "variant", "role"), CASES)
 def test_permission_matrix(world, db, visitor, key, variant, role):
     """GET, then an empty POST, as `role`: each answers as the row says, and no 200 shows what the role may not see."""
@@ -317,7 +393,7 @@ def test_permission_matrix(world, db, visitor, key, variant, role):
         visitor.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     url = url_for(key, world, variant)
     expected = EXPECTED[key][role]
-    responses = [visitor.get(url)] + ([] if expected[1] == NOT_ASKED else [visitor.post(url)])
+    responses = ask(visitor, key, url, expected)
     answers = tuple(answer(response) for response in responses)
     assert answers + (NOT_ASKED,) * (2 - len(answers)) == expected, f"GET, POST {url} as {role}"
     if role in ("owner", "manager", "admin") or key in BEARER:
@@ -326,6 +402,28 @@ def test_permission_matrix(world, db, visitor, key, variant, role):
     for response in responses:
         text = body(response) if response.status_code == 200 else ""
         assert [secret for secret in secrets if secret in text] == [], f"{url} shows {role} what they may not see"
+
+
+API_CASES = [case for case in CASES if case.values[0].startswith("api:") and case.values[2] != "anonymous"]
+
+
+@pytest.mark.parametrize(("key", "variant", "role"), API_CASES)
+def test_api_tokens_answer_as_sessions(world, db, visitor, key, variant, role):
+    """Each role's personal token gets the answers its session gets (a departed rep's token: 401); its read-only
+    token reads the same and has every write refused with 403, whatever the route."""
+    visitor.cookies.clear()
+    url, expected = url_for(key, world, variant), EXPECTED[key][role]
+    responses = ask(visitor, key, url, expected, HTTP_AUTHORIZATION=f"Bearer {world.keys[role]}")
+    assert tuple(answer(response) for response in responses) == expected, f"GET, POST {url} with {role}'s token"
+    read_only = ask(visitor, key, url, expected, HTTP_AUTHORIZATION=f"Bearer {world.read_only_keys[role]}")
+    expected_read_only = expected if role == "departed" else (expected[0], 403)
+    assert tuple(answer(response) for response in read_only) == expected_read_only, f"{url}: {role}'s read-only token"
+    if role in ("owner", "manager", "admin"):
+        return
+    secrets = PRIVATE + ([CUSTOMER_NAME] if role in STRANGERS else [])
+    for response in responses + read_only:
+        text = body(response) if response.status_code == 200 else ""
+        assert [secret for secret in secrets if secret in text] == [], f"{url} shows {role}'s token what it may not see"
 
 
 WITH_ARGUMENTS = [key for key, route in ROUTES.items() if key in EXPECTED and arguments(route)]

@@ -14,20 +14,27 @@ import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import api_token_create
 from claims.imports.models import ImportJob, ImportState
 from claims.models import DisputeKind, Outcome
 from crm import exports, reasons
 from crm.complaints.models import Complaint
+from crm.deals.models import Competitor, Opportunity, Period
+from crm.evidence.models import Attachment
 from crm.models import Contact, Customer
+from crm.webhooks.models import Endpoint
 from tests.factories import UserFactory
 from tests.security.test_fuzz_forms import Changes, rows_written, snapshot, world  # noqa: F401 (world: a fixture)
 from visits.models import Visit
@@ -88,7 +95,7 @@ def checked_import(w):
 
 
 def import_file():
-    return "".join(exports.csv_lines(Customer.objects.none())).encode()
+    return "".join(exports.csv_lines(exports.rows(Customer.objects.none()))).encode()
 
 
 def edited_complaint(w):
@@ -97,10 +104,38 @@ def edited_complaint(w):
     return complaint
 
 
+TODAY = datetime.date(2026, 12, 1)
+
+
+def edited_deal(w):
+    deal = Opportunity.objects.get(pk=w.deal.pk)
+    deal.notes = "客户要求分两期交付"
+    return deal
+
+
 def edited_visit(w):
     visit = Visit.objects.get(pk=w.visit.pk)
     visit.discussion = "看了样机，补记价格"
     return visit
+
+
+def stored_attachment(w):
+    return Attachment.objects.create(
+        owner_type=ContentType.objects.get_for_model(Visit),
+        owner_id=w.visit.pk,
+        kind="document",
+        file="evidence/2026/01/acceptance.pdf",
+        name="验收单.pdf",
+        mime_type="application/pdf",
+        size=16,
+        uploaded_by=w.rep,
+    )
+
+
+def endpoint(w, **fields):
+    return Endpoint.objects.create(
+        name="ERP", url="https://erp.example.com/hook", events=["customer.registered"], created_by=w.admin, **fields
+    )
 
 
 CASES = {
@@ -123,6 +158,15 @@ CASES = {
     # visits
     "visit_log": Case(
         lambda w: {"visit": Visit(customer=w.customer, method="phone", started_at=now(), discussion="电话回访")},
+        "rep",
+        ["other_rep", "colleague", "other_manager"],
+    ),
+    "visit_record": Case(
+        lambda w: {
+            "visit": Visit(customer=w.customer, method="onsite", started_at=now(), discussion="现场看样机"),
+            "check_in": (Decimal("36.0669"), Decimal("120.3826"), 10, now()),
+            "uploads": [SimpleUploadedFile("验收单.pdf", b"%PDF-1.4\n%%EOF\n")],
+        },
         "rep",
         ["other_rep", "colleague", "other_manager"],
     ),
@@ -199,6 +243,85 @@ CASES = {
     "complaint_update": Case(
         lambda w: {"complaint": edited_complaint(w), "changed": ["root_cause"]}, "rep", ["other_rep", "colleague"]
     ),
+    # deals: the customer's holder, their manager, an admin
+    "opportunity_create": Case(
+        lambda w: {"opportunity": Opportunity(customer=w.customer, title="卧式加工中心", expected_close_on=TODAY)},
+        "rep",
+        ["other_rep", "colleague", "other_manager"],
+    ),
+    "opportunity_update": Case(
+        lambda w: {"opportunity": edited_deal(w), "changed": ["notes"]},
+        "rep",
+        ["other_rep", "colleague", "other_manager"],
+    ),
+    "opportunity_part_save": Case(
+        lambda w: {"part": Competitor(opportunity=w.deal, name="发那科")},
+        "rep",
+        ["other_rep", "colleague", "other_manager"],
+    ),
+    "opportunity_part_delete": Case(
+        lambda w: {"part": w.deal_parts.competitor}, "rep", ["other_rep", "colleague", "other_manager"]
+    ),
+    "opportunity_move": Case(  # past what is missing: a manager's move, with a reason
+        lambda w: {"opportunity": w.deal, "to_stage": w.far_stage, "reason": "总经理已口头确认"},
+        "manager",
+        ["other_manager", "other_rep", "colleague"],
+    ),
+    "opportunity_win": Case(lambda w: {"opportunity": w.deal}, "rep", ["other_rep", "colleague", "other_manager"]),
+    "opportunity_lose": Case(
+        lambda w: {"opportunity": w.deal, "reason": w.reasons.lost, "won_by": "海天精工"},
+        "rep",
+        ["other_rep", "colleague", "other_manager"],
+    ),
+    "opportunity_abandon": Case(
+        lambda w: {"opportunity": w.deal, "note": "项目取消"}, "rep", ["other_rep", "colleague", "other_manager"]
+    ),
+    # sales targets: the rep's manager or an admin; never the rep, a colleague, another team's manager
+    "sales_target_set": Case(
+        lambda w: {"rep": w.rep, "period": Period.containing("month", TODAY), "amount": Decimal(300_000)},
+        "manager",
+        ["rep", "colleague", "other_manager", "other_rep"],
+    ),
+    # check-in: the visit's author, while logging it; the site: the customer's manager
+    "visit_check_in": Case(
+        lambda w: {
+            "visit": w.visit,
+            "lat": Decimal("36.0669"),
+            "lng": Decimal("120.3826"),
+            "accuracy": 10,
+            "at": now(),
+        },
+        "rep",
+        ["other_rep", "colleague", "manager", "other_manager"],
+    ),
+    "customer_site_set": Case(
+        lambda w: {"customer": w.customer, "lat": Decimal("36.0669"), "lng": Decimal("120.3826")},
+        "manager",
+        ["rep", "colleague", "other_rep", "other_manager"],
+    ),
+    # attachments: the visit's author within the edit window (a complaint's: those who handle it)
+    "attachments_add": Case(
+        lambda w: {"record": w.visit, "files": [SimpleUploadedFile("验收单.pdf", b"%PDF-1.4\n%%EOF\n")]},
+        "rep",
+        ["other_rep", "colleague", "manager", "other_manager"],  # the manager reads the log, does not change it
+    ),
+    "attachment_delete": Case(
+        lambda w: {"attachment": stored_attachment(w)}, "rep", ["other_rep", "colleague", "manager", "other_manager"]
+    ),
+    # accounts: personal API tokens, each person's own (an admin revokes anyone's)
+    "api_token_create": Case(lambda w: {"name": "ERP 同步", "read_only": True}, "rep"),
+    "api_token_revoke": Case(
+        lambda w: {"token": api_token_create(actor=w.rep, name="脚本")[0]}, "rep", ["colleague", "manager", "other_rep"]
+    ),
+    # webhooks: admins only
+    "endpoint_create": Case(
+        lambda w: {"endpoint": Endpoint(name="ERP", url="https://erp.example.com/hook", events=["deal.won"])},
+        "admin",
+        ["manager", "rep", "other_manager"],
+    ),
+    "endpoint_disable": Case(lambda w: {"endpoint": endpoint(w)}, "admin", ["manager", "rep"]),
+    "endpoint_enable": Case(lambda w: {"endpoint": endpoint(w, is_active=False)}, "admin", ["manager", "rep"]),
+    "endpoint_rotate_secret": Case(lambda w: {"endpoint": endpoint(w)}, "admin", ["manager", "rep"]),
     # imports
     "import_job_create": Case(
         lambda w: {"file_name": "customers.csv", "content": import_file(), "language": "zh-hans"}, "manager", ["rep"]

@@ -100,9 +100,8 @@ def test_day_sections_and_constant_queries(rep_client, rep, django_assert_num_qu
             )
 
     add(1)
-    with django_assert_num_queries(
-        6
-    ) as small:  # session, user, reminders with their customers; due, dispute and unread counts
+    # session, user, reminders with their customers, the contacts to call; due, dispute and unread counts
+    with django_assert_num_queries(7) as small:
         response = rep_client.get(reverse("visits:day"))
     assert response.context["counts"] == {"overdue": 1, "today": 1, "week": 1}
     add(10)

@@ -1,26 +1,40 @@
 """Time the hot pages and the beat jobs on the data in the database (filled by `manage.py seed_scale`).
 
     manage.py bench [--runs 20] [--job-runs 3] [--only board,customer_list,...] [--json bench/results.json]
+    manage.py bench --explain --only customer_list_deep,complaint_list     # where a page's time goes
 
 Pages go through the whole Django stack with the test client (every middleware runs), DEBUG off and
 templates cached as in production,
-logged in as a generated manager and one of their reps who holds customers. Each page is requested
+logged in as a generated manager and one of their reps who holds customers. The API cases (`api_…`) are
+requested as a script requests them, with a personal token (`Authorization: Bearer …`, made for the same two
+users by accounts' api_token_create, with the API's rate limit lifted) and JSON bodies, no session; they sit in
+the same table as the pages they stand beside (api_customer_list by customer_list, api_register by
+register_post, api_visit_create by visit_post). Each page is requested
 --runs + 1 times; the first is a warm-up and not counted. The POSTs and the jobs run inside a
 transaction that is rolled back after every run, so the data does not drift from run to run; the
 whole bench (logins included) runs in one transaction that is rolled back at the end.
 
-For a page: median and p95 in milliseconds, SQL statements of the last run and the status codes
-(anything but 200/302 is flagged). For a job: median and p95 in seconds over --job-runs, SQL
-statements, the Python memory it peaked at (tracemalloc, taken on the warm-up run because tracing
-slows the code) and the process's peak RSS so far. A table is printed and JSON written for comparing runs.
+For a page: median and p95 in milliseconds, SQL statements of the last run, how much the process's peak RSS
+grew while the page was requested (what one request adds, the test client's copy of the body included; alone
+with `--only` it is not hidden by an earlier page's peak) and the status codes (anything but 200/302 is
+flagged). For a job: median and p95 in seconds over --job-runs, SQL statements, the Python memory it peaked
+at (tracemalloc, taken on the warm-up run because tracing slows the code) and the process's peak RSS so far.
+A table is printed and JSON written for comparing runs.
+
+With --explain (PostgreSQL only) nothing is timed: each selected page is requested once (after a warm-up) and
+every SQL statement of that request is printed with its time in the request and its
+`EXPLAIN (ANALYZE, BUFFERS)` plan, run in the same transaction, slowest statement first per page, so one sees
+where a page's time goes. A POST's statements are explained inside its own rolled-back transaction.
 """
 
 import datetime
 import functools
+import io
 import itertools
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import time
@@ -36,9 +50,10 @@ from urllib.parse import urlencode
 
 import django
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.template import engines
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -46,32 +61,47 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.services import api_token_create
 from claims.board.digest import digest_context
 from claims.board.services import board_scope
 from claims.models import HoldingLimit
 from claims.sweep import lapse_sweep, lapse_warnings
+from crm.complaints.models import Complaint
 from crm.complaints.services import complaint_deadline_alerts
-from crm.models import Customer
+from crm.complaints.views import PAGE_SIZE as COMPLAINT_PAGE_SIZE
+from crm.deals.models import Opportunity
+from crm.deals.models import Status as DealStatus
+from crm.models import Contact, Customer
+from crm.paging import encode_cursor
 from crm.pdf import render_pdf_bytes
+from crm.views import PAGE_SIZE as CUSTOMER_PAGE_SIZE
 from visits.models import Visit
 from visits.sweep import followup_sweep
 
 PREFIX = "scale-"  # as seed_scale names its users
-OK = {200, 302}
+OK = {200, 201, 302}  # 201: the API's answer to a registration or a visit it created
 DEEP_PAGE = 100
+DEEP_COMPLAINT_PAGE = 20  # of 50: 1,000 complaints in, of the 2,900 a manager sees at 100,000 customers
 
 
 @dataclass
 class Page:
     name: str
-    who: str  # "manager" or "rep"
+    who: str  # "manager", "rep" or "admin" (the generated administrator: every customer, and the Django admin)
     method: str  # "GET" or "POST"; a POST is rolled back after each run
     url: Callable  # fixture -> path with query string
     data: Callable | None = None  # fixture -> POST data
+    htmx: bool = False  # requested as htmx requests it (a partial)
+    api: bool = False  # requested with the user's API token and a JSON body, without a session
 
 
 def customers_url(**query):
     return lambda f: reverse("crm:customer_list") + (f"?{urlencode(query)}" if query else "")
+
+
+def search_box(query):
+    """The search box's as-you-type request for the fixture's `query` (an attribute name)."""
+    return lambda f: reverse("search") + "?" + urlencode({"q": getattr(f, query)})
 
 
 def visit_data(f):
@@ -80,6 +110,23 @@ def visit_data(f):
         "started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "discussion": "基准测试：电话沟通五轴加工中心的报价。",
     }
+
+
+@functools.cache
+def phone_photo() -> bytes:
+    """A 12 MP camera JPEG of about 4 MB: noise, softened, as a sensor gives (a flat colour would be tiny)."""
+    from PIL import Image, ImageFilter
+
+    picture = Image.effect_noise((4000, 3000), 40).convert("RGB").filter(ImageFilter.GaussianBlur(0.6))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def visit_with_photos_data(f):
+    """A visit logged with three phone photos (crm/evidence re-encodes them in the request)."""
+    photos = [SimpleUploadedFile(f"IMG_{n}.jpg", phone_photo(), "image/jpeg") for n in range(3)]
+    return {**visit_data(f), "method": "onsite", "attachments": photos}
 
 
 def registration_data(f):
@@ -93,27 +140,81 @@ def registration_data(f):
     }
 
 
+def api_visit_data(f):
+    """A visit as the phone app sends it: JSON, with a fresh client id (a retry would answer the first visit)."""
+    return {**visit_data(f), "started_at": timezone.localtime().isoformat(), "client_id": str(uuid.uuid4())}
+
+
+def api_registration_data(f):
+    return {key: value for key, value in registration_data(f).items() if key != "relationship_level"}
+
+
+def deal_url(f):
+    return reverse("deals:detail", args=[f.deal_pk])
+
+
 PAGES = [
     Page("board", "manager", "GET", lambda f: reverse("board:board")),
+    Page("board_forecast", "manager", "GET", lambda f: reverse("board:forecast")),
+    Page("board_targets", "manager", "GET", lambda f: reverse("board:targets")),
     Page("customer_list", "manager", "GET", customers_url()),
     Page("customer_list_rep", "rep", "GET", customers_url()),
     Page("customer_list_filtered", "manager", "GET", customers_url(grade="A", overdue="true")),
     Page("customer_search_name", "manager", "GET", lambda f: customers_url(q=f.name_piece)(f)),
     Page("customer_search_initials", "manager", "GET", lambda f: customers_url(q=f.initials)(f)),
-    Page("customer_list_deep", "manager", "GET", customers_url(page=DEEP_PAGE)),
+    # Page 100 as the pager reaches it (its next link: a keyset cursor), and as an old bookmark (OFFSET).
+    Page("customer_list_deep", "manager", "GET", lambda f: customers_url(after=f.deep_customer_cursor)(f)),
+    Page("customer_list_page_100", "manager", "GET", customers_url(page=DEEP_PAGE)),
     Page("customer_card", "rep", "GET", lambda f: reverse("crm:customer_detail", args=[f.customer.pk])),
     Page("pool", "rep", "GET", lambda f: reverse("claims:pool")),
     Page("dispute_queue", "manager", "GET", lambda f: reverse("claims:dispute_list")),
+    Page("customer_list_admin", "admin", "GET", customers_url()),
+    Page("admin_customers", "admin", "GET", lambda f: reverse("admin:crm_customer_changelist")),
+    Page("admin_complaints", "admin", "GET", lambda f: reverse("admin:complaints_complaint_changelist")),
     Page("complaint_list", "manager", "GET", lambda f: reverse("complaints:list")),
+    Page(
+        "complaint_list_deep",
+        "manager",
+        "GET",
+        lambda f: reverse("complaints:list") + "?" + urlencode({"after": f.deep_complaint_cursor}),
+    ),
     Page(
         "duplicate_check",
         "rep",
         "GET",
         lambda f: reverse("claims:duplicate_check") + "?" + urlencode({"q": f.other_name}),
     ),
+    Page("search_chinese", "manager", "GET", search_box("name_piece"), htmx=True),
+    Page("search_chinese_rep", "rep", "GET", search_box("name_piece"), htmx=True),
+    Page("search_phone_digits", "manager", "GET", search_box("phone_digits"), htmx=True),
+    Page("search_phone_digits_rep", "rep", "GET", search_box("phone_digits"), htmx=True),
+    Page("search_initials", "manager", "GET", search_box("initials"), htmx=True),
+    Page("search_contact_name", "manager", "GET", search_box("contact_name"), htmx=True),
+    Page("search_recent", "rep", "GET", search_box("nothing"), htmx=True),
     Page("day", "rep", "GET", lambda f: reverse("visits:day")),
     Page("visit_post", "rep", "POST", lambda f: reverse("visits:visit_create", args=[f.customer.pk]), visit_data),
     Page("register_post", "rep", "POST", lambda f: reverse("claims:register"), registration_data),
+    Page(
+        "visit_post_3_photos",
+        "rep",
+        "POST",
+        lambda f: reverse("visits:visit_create", args=[f.customer.pk]),
+        visit_with_photos_data,
+    ),
+    Page("deals_pipeline_manager", "manager", "GET", lambda f: reverse("deals:pipeline")),
+    Page("deals_pipeline_rep", "rep", "GET", lambda f: reverse("deals:pipeline")),
+    Page("deal_page", "rep", "GET", deal_url),
+    Page("api_customer_list", "manager", "GET", lambda f: reverse("api:customer_list"), api=True),
+    Page("api_customer_list_rep", "rep", "GET", lambda f: reverse("api:customer_list"), api=True),
+    Page("api_register", "rep", "POST", lambda f: reverse("api:register"), api_registration_data, api=True),
+    Page(
+        "api_visit_create",
+        "rep",
+        "POST",
+        lambda f: reverse("api:customer_visits", args=[f.customer.pk]),
+        api_visit_data,
+        api=True,
+    ),
 ]
 
 
@@ -132,10 +233,20 @@ JOBS = [
 ]
 
 
+def deep_cursor(rows, position):
+    """The cursor of the row at `position` of (sort key, pk) rows, or of the last when there are fewer."""
+    row = rows[position - 1 : position].first() or rows.reverse().first()
+    return encode_cursor(*row) if row else ""
+
+
 def timed(action, *, rollback, trace=False):
     """Run action once: (seconds, SQL statements, result, Python peak bytes or None)."""
     if trace:
         tracemalloc.start()
+    # CaptureQueriesContext counts the growth of the connection's query log, a deque of at most 9,000 entries
+    # that nothing empties while it captures (it holds back the request's reset): once full, every later
+    # count would read 0. Emptied before each run, the log holds one run's statements.
+    connection.queries_log.clear()
     try:
         with transaction.atomic() if rollback else nullcontext():
             with CaptureQueriesContext(connection) as queries:
@@ -172,31 +283,58 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", dest="json_path", default="bench/results.json", help="Where to write the results."
         )
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="Print EXPLAIN (ANALYZE, BUFFERS) of every statement of one request per page; times nothing.",
+        )
 
-    def handle(self, *args, runs, job_runs, only, json_path, **options):
+    def handle(self, *args, runs, job_runs, only, json_path, explain=False, **options):
         if runs < 1 or job_runs < 1:
             raise CommandError("--runs and --job-runs must be at least 1.")
+        if explain and connection.vendor != "postgresql":
+            raise CommandError(
+                f"--explain needs PostgreSQL (EXPLAIN ANALYZE with BUFFERS); this database is {connection.vendor}."
+            )
         pages, jobs = self.select(only)
         f = self.fixture()
+        if not f.admin:  # a database seeded before seed_scale made its administrator
+            pages = [page for page in pages if page.who != "admin"]
         machine = self.machine()
         self.stdout.write(
             f"{machine['database']} {machine['database_version']}: {machine['customers']:,} customers, "
-            f"{machine['visits']:,} visits; {machine['cpu_count']} CPUs; manager {f.manager.username}, "
-            f"rep {f.rep.username}"
+            f"{machine['visits']:,} visits, {machine['deals']:,} deals; {machine['cpu_count']} CPUs; "
+            f"manager {f.manager.username}, rep {f.rep.username}"
         )
         warnings.filterwarnings("ignore", "No directory at", UserWarning)  # whitenoise, without collectstatic
         hosts = ["testserver", *settings.ALLOWED_HOSTS]
         quiet_mail = "django.core.mail.backends.locmem.EmailBackend"
         # The outer transaction is rolled back too: the logins' sessions and last_login are not kept either.
-        production = override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, EMAIL_BACKEND=quiet_mail)
+        # The API's rate limit still counts every request, but never refuses one (20 runs a minute would).
+        production = override_settings(
+            DEBUG=False, ALLOWED_HOSTS=hosts, EMAIL_BACKEND=quiet_mail, API_RATE="1000000/minute"
+        )
         with production, templates_rendered_as_in_production(), transaction.atomic():
             clients = {"manager": Client(), "rep": Client()}
             clients["manager"].force_login(f.manager)
             clients["rep"].force_login(f.rep)
+            if f.admin:
+                clients["admin"] = Client()
+                clients["admin"].force_login(f.admin)
+            for who, user in (("manager", f.manager), ("rep", f.rep)):
+                _token, key = api_token_create(actor=user, name="bench")
+                clients[f"{who} api"] = Client(headers={"Authorization": f"Bearer {key}"})
             # Generated reps hold more than the default limit, which also counts registrations: give the
             # bench rep room (rolled back with the rest), so register_post times a registration, not a refusal.
             HoldingLimit.objects.update_or_create(user=f.rep, defaults={"holding_limit": 10**9})
-            page_rows = [self.measure_page(page, clients[page.who], f, runs) for page in pages]
+            if explain:
+                for page in pages:
+                    self.explain_page(page, clients[f"{page.who} api" if page.api else page.who], f)
+                transaction.set_rollback(True)
+                return
+            page_rows = [
+                self.measure_page(page, clients[f"{page.who} api" if page.api else page.who], f, runs) for page in pages
+            ]
             self.print_pages(page_rows)
             job_rows = [self.measure_job(name, action, f, job_runs) for name, action in jobs]
             self.print_jobs(job_rows)
@@ -240,25 +378,55 @@ class Command(BaseCommand):
         if rep is None:
             raise CommandError(f"No generated rep ({PREFIX}rep-…) holds customers: run manage.py seed_scale first.")
         manager = rep.team.manager
-        customer = Customer.objects.filter(owner=rep).order_by("pk").first()
+        # One of the rep's customers, visited before and with an open deal when there is one: a first visit and a
+        # visit form that offers a deal each take a statement more, so the counts compare across data sizes (the
+        # deal page is of the same customer).
+        held = Customer.objects.filter(owner=rep).order_by("pk")
+        customer = (
+            held.filter(
+                Exists(Visit.objects.filter(customer=OuterRef("pk"))),
+                Exists(Opportunity.objects.open().filter(customer=OuterRef("pk"))),
+            ).first()
+            or held.first()
+        )
         # A customer of another rep in the team, for the name search and the duplicate check.
         other = (
             Customer.objects.visible_to(manager).exclude(owner=rep).exclude(name_initials="").order_by("pk").first()
             or customer
         )
         piece = other.name[2:4] if len(other.name) > 4 else other.name
+        # A contact of that customer, for the search box: their name, and the last four digits of their phone
+        # (what a missed call shows).
+        contact = Contact.objects.filter(customer=other).exclude(phone_numbers=None).order_by("pk").first()
+        contact_phone = contact.phone_numbers.order_by("pk").first().number if contact else "0000"
+        # That customer's open deal for the deal page (0, a 404 flagged in the table, when it has none).
+        deals = Opportunity.objects.filter(customer=customer).order_by("pk").values_list("pk", flat=True)
+        deal = deals.filter(status=DealStatus.OPEN).first() or deals.first()
+        # Where the list's next link points after DEEP_PAGE - 1 pages (the last row before that page), or after
+        # the last row of a shorter list. 0 rows: an empty cursor, the first page.
+        deep_customers = Customer.objects.visible_to(manager).order_by("name", "pk").values_list("name", "pk")
+        deep_complaints = (
+            Complaint.objects.visible_to(manager).order_by("-received_at", "-pk").values_list("received_at", "pk")
+        )
         tag = uuid.uuid4().int % 10**6  # registered names and phones differ from any earlier run's
         return SimpleNamespace(
+            admin=User.objects.filter(username=f"{PREFIX}admin", role="admin", is_active=True).first(),
             rep=rep,
             manager=manager,
             customer=customer,
+            deal_pk=deal or 0,
             other_name=other.name,
             name_piece=piece,
             initials=other.name_initials[:3],
+            contact_name=contact.name if contact else piece,
+            phone_digits=contact_phone[-4:],
+            nothing="",
             today=timezone.localdate(),
             counter=itertools.count(1),
             tag=f"{tag:06d}",
             tag_digits=f"{tag % 10**4:04d}",
+            deep_customer_cursor=deep_cursor(deep_customers, (DEEP_PAGE - 1) * CUSTOMER_PAGE_SIZE),
+            deep_complaint_cursor=deep_cursor(deep_complaints, (DEEP_COMPLAINT_PAGE - 1) * COMPLAINT_PAGE_SIZE),
         )
 
     def machine(self):
@@ -277,12 +445,20 @@ class Command(BaseCommand):
             "database_version": version,
             "customers": Customer.objects.count(),
             "visits": Visit.objects.count(),
+            "deals": Opportunity.objects.count(),
         }
 
     def measure_page(self, page, client, f, runs):
         url = page.url(f)
         send = client.post if page.method == "POST" else client.get
+        if page.api and page.method == "POST":
+            send = functools.partial(send, content_type="application/json")
+        if page.htmx:
+            send = functools.partial(send, headers={"HX-Request": "true"})
         seconds, statuses, queries, error = [], set(), None, ""
+        if page.data:
+            page.data(f)  # built once before the memory is read: a generated photo is the client's, not the server's
+        rss_before = max_rss_mb()
         for run in range(runs + 1):
             data = page.data(f) if page.data else None
             request = functools.partial(send, url, data) if data is not None else functools.partial(send, url)
@@ -307,7 +483,44 @@ class Command(BaseCommand):
             "median_ms": _ms(median),
             "p95_ms": _ms(p95),
             "queries": queries,
+            "rss_growth_mb": round(max_rss_mb() - rss_before, 1),
         }
+
+    def explain_page(self, page, client, f):
+        """One request's statements, slowest first, each with its time and its plan (EXPLAIN ANALYZE runs it again)."""
+        url = page.url(f)
+        send = client.post if page.method == "POST" else client.get
+        if page.api and page.method == "POST":
+            send = functools.partial(send, content_type="application/json")
+        if page.htmx:
+            send = functools.partial(send, headers={"HX-Request": "true"})
+
+        def request():
+            return send(url, page.data(f)) if page.data else send(url)
+
+        timed(request, rollback=page.method == "POST")  # warm-up: caches and connections as in a measured run
+        connection.queries_log.clear()
+        with transaction.atomic():
+            # CaptureQueriesContext records each statement's time (force_debug_cursor), with DEBUG off as well.
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = request()
+                took = time.perf_counter() - started
+            statements = list(captured.captured_queries)
+            plans = [explain_analyze(query["sql"]) for query in statements]
+            transaction.set_rollback(True)
+        total = sum(float(query["time"]) for query in statements)
+        self.stdout.write(
+            f"\n=== {page.name} ({page.who}) {page.method} {url}: {response.status_code}, {took * 1000:.1f} ms, "
+            f"{len(statements)} statements taking {total * 1000:.1f} ms"
+        )
+        ranked = sorted(zip(range(1, len(statements) + 1), statements, plans, strict=True),
+                        key=lambda entry: -float(entry[1]["time"]))  # fmt: skip
+        for number, query, plan in ranked:
+            self.stdout.write(
+                f"\n--- statement {number}, {float(query['time']) * 1000:.1f} ms in the request\n{query['sql']}"
+            )
+            self.stdout.write(plan)
 
     def measure_job(self, name, action, f, runs):
         seconds, peak, queries, error = [], None, None, ""
@@ -333,12 +546,14 @@ class Command(BaseCommand):
         }
 
     def print_pages(self, rows):
-        self.stdout.write(f"\n{'page':<26} {'who':<8} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  status")
+        self.stdout.write(
+            f"\n{'page':<26} {'who':<8} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'+RSS MB':>8}  status"
+        )
         for row in rows:
             status = ",".join(map(str, row["status"])) + ("" if row["ok"] else f"  NOT OK {row['error']}")
             self.stdout.write(
                 f"{row['name']:<26} {row['who']:<8} {_cell(row['median_ms'])} {_cell(row['p95_ms'], 8)} "
-                f"{_cell(row['queries'], 8)}  {status}"
+                f"{_cell(row['queries'], 8)} {_cell(row['rss_growth_mb'], 8)}  {status}"
             )
 
     def print_jobs(self, rows):
@@ -351,6 +566,31 @@ class Command(BaseCommand):
                 f"{_cell(row['py_peak_mb'], 11)} {_cell(row['max_rss_mb'], 11)}"
                 + (f"  FAILED {row['error']}" if row["error"] else "")
             )
+
+
+def explain_analyze(sql):
+    """The plan of one captured statement as PostgreSQL ran it again, in a savepoint undone afterwards (a write's
+    effects, a failed statement's error, stay out of the request's transaction). A statement EXPLAIN cannot take
+    (SAVEPOINT, SET, …) says so."""
+    # A list's choices are read through a server-side cursor: its query is what the cursor is declared FOR.
+    declared = re.match(r"\s*DECLARE\s+\S+\s+.*?\bCURSOR\b.*?\bFOR\s+(SELECT\b.*)", sql, re.S | re.I)
+    sql = declared.group(1) if declared else sql
+    first_word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    if first_word == "EXPLAIN":
+        return "    (an EXPLAIN itself: planned, no row read)"
+    if first_word not in {"SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES"}:
+        return "    (not a statement EXPLAIN takes)"
+    savepoint = transaction.savepoint()
+    try:
+        with connection.cursor() as cursor:
+            # The captured text has its parameters quoted in (psycopg's mogrify): it runs as the request ran it.
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")  # noqa: S608 - SQL the app itself ran
+            lines = [row[0] for row in cursor.fetchall()]
+    except Exception as error:  # a plan we cannot get is reported, the others are still printed
+        transaction.savepoint_rollback(savepoint)
+        return f"    (no plan: {type(error).__name__}: {error})"
+    transaction.savepoint_rollback(savepoint)
+    return "\n".join(f"    {line}" for line in lines)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -168,6 +169,13 @@ def manager_journey(browser, person, round_number, think):
         think()
 
 
+def free_port():
+    """A port nothing listens on now, so that a developer's server on a fixed port never meets the load test."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Command(BaseCommand):
     help = "Simulate reps and managers using the app at once through gunicorn; print throughput and latency."
 
@@ -176,7 +184,7 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=60, help="Seconds of load after everyone logged in.")
         parser.add_argument("--think", default="1-3", help="Seconds between a person's clicks: MIN-MAX.")
         parser.add_argument("--url", default="", help="A running server; without it gunicorn is started here.")
-        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--port", type=int, default=0, help="Port for gunicorn here; 0: a free one.")
         parser.add_argument("--workers", type=int, default=4)
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--seed", type=int, default=1)
@@ -189,6 +197,7 @@ class Command(BaseCommand):
         people = self.people(users)
         server = None
         if not url:
+            port = port or free_port()
             url = f"http://127.0.0.1:{port}"
             server = self.start_gunicorn(port, workers, threads)
         try:

@@ -1,6 +1,7 @@
 """Fill the database with a large, believable data set for speed checks.
 
-    manage.py seed_scale --customers 100000 [--reps 200 --teams 20 --contacts 3 --visits 1000000 --seed 1 --force]
+    manage.py seed_scale --customers 100000 [--reps 200 --teams 20 --contacts 3 --visits 1000000
+                         --deals-per-customer 2 --seed 1 --force]
 
 Runs in phases (see PHASES), all in one transaction, each printing its rows per second. Everything
 generated hangs off users named `scale-…`: a customer is generated when such a user registered it.
@@ -9,9 +10,15 @@ other customers, unless --force (they are then left alone).
 
 Derived fields are filled as the services fill them, but in bulk: the name keys with crm.normalize,
 the grade from purchases and flags with its registration history, phone rows, and each customer's
-last contact and next follow-up from its latest (on-site) visit and the grade cadence.
+last contact and next follow-up from its latest (on-site) visit and the grade cadence. Deals (crm/deals) get
+their equipment lines, people and stage history as the services leave them; a won deal its purchase.
+
+On PostgreSQL every table is written with COPY, the big ones from plain tuples (no model instance per row), into
+tables whose foreign keys and secondary indexes are made again at the end of the phase that fills them (the
+schema is left exactly as the migrations made it). The summary triggers fire as for any insert, once per batch.
 """
 
+import contextlib
 import datetime
 import io
 import random
@@ -30,14 +37,27 @@ from django.utils import timezone
 
 from accounts.append_only import row_guard_lifted
 from accounts.models import Role, Team, User
+from claims.board.triggers import VISIT_INSERT_TRIGGERS, visits_inserted
 from claims.models import ArbiterReason, Claim, Dispute, DisputeKind, EventKind, OwnershipEvent, OwnershipPolicy
 from crm import reasons
 from crm.complaints.models import Category, Complaint, ComplaintEvent, ResponseDeadline, Severity, State
+from crm.deals.models import (
+    CloseReason,
+    Opportunity,
+    OpportunityLine,
+    Outcome,
+    Participant,
+    Purchase,
+    Stage,
+    StageChange,
+)
+from crm.deals.models import Status as DealStatus
 from crm.models import (
     Attitude,
     BuyingRole,
     CommunicationStyle,
     Contact,
+    ContactPhone,
     Customer,
     CustomerPhone,
     Grade,
@@ -50,7 +70,7 @@ from crm.models import (
     Source,
     Status,
 )
-from crm.normalize import normalize_name, pinyin_keys, split_phones
+from crm.normalize import normalize_name, person_name_keys, pinyin_keys, split_phones
 from crm.sql import insert_from_select
 from crm.validators import CREDIT_CODE_ALPHABET, credit_code_complete
 from visits.models import LATE_AFTER, Method, Objection, ObjectionKind, ReminderKind, Visit
@@ -58,8 +78,42 @@ from visits.services import CLOSES
 
 PREFIX = "scale-"
 PASSWORD = "scale12345"
-BATCH = 5000
-PHASES = ["clear", "people", "customers", "contacts", "visits", "ownership", "complaints"]
+BATCH = 20_000
+# The values of the choices drawn from, listed once (Choices.values builds a new list on each access).
+VALUES = {
+    choices: choices.values
+    for choices in (Severity, Category, Source, RelationshipLevel, Attitude, Influence, CommunicationStyle)
+}
+# The fields given in the plain rows written for the big tables (the other columns get their defaults).
+GRADE_CHANGE_FIELDS = (
+    "customer_id", "changed_by_id", "changed_at", "from_grade", "to_grade", "is_override", "reason", "reason_code"
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "customer_id", "name", "title", "department", "phones", "wechat", "buying_role", "attitude", "influence",
+    "communication_style", "is_primary", "name_pinyin", "name_initials",
+)  # fmt: skip
+VISIT_FIELDS = (
+    "customer_id", "author_id", "method", "started_at", "ended_at", "purpose", "discussion", "needs", "next_step",
+    "next_step_due", "logged_at", "is_late",
+)  # fmt: skip
+DEAL_FIELDS = (
+    "customer_id", "title", "stage_id", "stage_entered_at", "probability", "status", "expected_close_on", "amount",
+    "need_confirmed", "quote_amount", "quote_on", "delivery_on", "next_step", "next_step_due", "next_step_owner_id",
+    "close_reason_id", "won_by", "closed_on", "created_by_id", "created_at",
+)  # fmt: skip
+STAGE_CHANGE_FIELDS = ("opportunity_id", "actor_id", "at", "from_stage_id", "to_stage_id", "status", "days_in_previous")
+PHASES = ["clear", "people", "customers", "contacts", "visits", "ownership", "complaints", "deals"]
+# The tables each phase fills, whose foreign keys and indexes (but those of constraints) it makes once at its end on
+# PostgreSQL rather than row by row: most indexes are trigram GIN indexes, costly to update one row at a time, and
+# each foreign key would look up and lock its target row per row.
+INDEXED_AFTER = {
+    "customers": ["crm_customer", "crm_customerphone", "crm_gradechange"],
+    "contacts": ["crm_contact", "crm_contactphone"],
+    "visits": ["visits_visit", "visits_objection"],
+    "deals": [
+        "deals_opportunity", "deals_opportunityline", "deals_participant", "deals_stagechange", "deals_purchase"
+    ],
+}  # fmt: skip
 
 # (province, city, area code, first four digits of the credit code's region code)
 CITIES = [
@@ -138,6 +192,22 @@ OBJECTIONS = {
     ObjectionKind.REAL: ["老设备还能用"],
     ObjectionKind.HIDDEN: ["已有长期合作的供应商"],
 }
+# (machine, models, unit price range in CNY) for the deals' equipment lines.
+EQUIPMENT = [
+    ("五轴加工中心", ["DMU 65", "VF-5/40", "UMC-750"], (1_200_000, 3_800_000)),
+    ("立式加工中心", ["VMC-850", "V-1160", "MV-1060"], (260_000, 680_000)),
+    ("卧式加工中心", ["HMC-500", "H-630"], (900_000, 2_200_000)),
+    ("数控车床", ["CK6150", "TL-2", "QTN-200"], (150_000, 520_000)),
+    ("龙门铣", ["GMC-2016", "LM-3022"], (1_500_000, 4_200_000)),
+    ("车铣复合机", ["NTX-1000", "INTEGREX i-200"], (1_800_000, 4_600_000)),
+    ("刀具", ["整体硬质合金立铣刀套装", "可转位车刀套装"], (8_000, 60_000)),
+]
+DEAL_STATUS_SHARES = [
+    (DealStatus.OPEN, 0.70),
+    (DealStatus.WON, 0.15),
+    (DealStatus.LOST, 0.10),
+    (DealStatus.ABANDONED, 0.05),
+]
 
 
 def pick(rng, shares):
@@ -174,17 +244,75 @@ def copy_text(value):
     """One value in COPY's text format."""
     if value is None:
         return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
     if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
     return str(value)  # numbers, dates, aware datetimes (with their offset)
+
+
+def next_pks(cursor, meta, count):
+    """`count` pks from the table's own sequence, taken as an INSERT would take them."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [meta.db_table, meta.pk.column, count],
+    )
+    return [pk for (pk,) in cursor.fetchall()]
+
+
+def copy_from(cursor, meta, columns, data):
+    data.seek(0)
+    columns = ", ".join(connection.ops.quote_name(column) for column in columns)
+    cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", data)
+
+
+@contextlib.contextmanager
+def built_after(tables):
+    """Drop the foreign keys of `tables` and the indexes no constraint uses, and make them again, as they were,
+    on leaving: a bulk load is several times faster into bare tables, then one join checks each foreign key and
+    one sort builds each index. Keys and unique constraints stay. Yields a list to which the seconds spent
+    building are appended. Nothing is dropped if the phase fails: the drops roll back with it.
+    """
+    spent = []
+    if connection.vendor != "postgresql" or not tables:
+        yield spent
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [list(tables)],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT index.indexrelid::regclass::text, pg_get_indexdef(index.indexrelid) FROM pg_index AS index "
+            "WHERE index.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint WHERE pg_constraint.conindid = index.indexrelid) ORDER BY 1",
+            [list(tables)],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield spent
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+    spent.append(time.perf_counter() - started)
 
 
 def copy_insert(model, objects):
     """bulk_create() for PostgreSQL through COPY, several times faster; gives the objects their pks too.
 
-    The pks come from the table's own sequence first, so they are taken as an INSERT would take them.
     Field values are read as bulk_create reads them (pre_save fills auto_now), without its conversions:
     enough for the plain columns generated here (no JSON, no custom fields).
     """
@@ -192,20 +320,70 @@ def copy_insert(model, objects):
         return
     meta = model._meta
     fields = meta.concrete_fields
+    # pre_save only where it does more than read the attribute (auto_now and auto_now_add).
+    special = {
+        field.attname for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objects)],
-        )
-        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+        for obj, pk in zip(objects, next_pks(cursor, meta, len(objects)), strict=True):
             obj.pk = pk
         data = io.StringIO()
+        write = data.write
         for obj in objects:
-            data.write("\t".join([copy_text(field.pre_save(obj, True)) for field in fields]))
-            data.write("\n")
-        data.seek(0)
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", data)
+            values = obj.__dict__
+            write(
+                "\t".join(
+                    [
+                        copy_text(field.pre_save(obj, True) if field.attname in special else values[field.attname])
+                        for field in fields
+                    ]
+                )
+            )
+            write("\n")
+        copy_from(cursor, meta, [field.column for field in fields], data)
+
+
+_UNGIVEN = {}
+
+
+def _ungiven(model, given):
+    """The columns of `model` not in `given` (attnames), and their COPY text as a new instance has them."""
+    key = (model, given)
+    if key not in _UNGIVEN:
+        meta = model._meta
+        blank = model()
+        rest = [field for field in meta.concrete_fields if field.attname not in given and not field.primary_key]
+        _UNGIVEN[key] = (
+            [meta.get_field(attname).column for attname in given] + [field.column for field in rest],
+            "".join("\t" + copy_text(field.pre_save(blank, True)) for field in rest),
+        )
+    return _UNGIVEN[key]
+
+
+def copy_rows(model, given, rows, *, pks=False):
+    """COPY plain tuples of the `given` fields (attnames) into `model`'s table, without making a model instance
+    per row; the other columns get the values a new instance has (its defaults). With `pks`, the rows' pks come
+    from the table's sequence and are returned, in order; without, the table's default numbers them."""
+    if not rows:
+        return []
+    meta = model._meta
+    columns, tail = _ungiven(model, tuple(given))
+    tail += "\n"
+    data = io.StringIO()
+    write = data.write
+    text = copy_text
+    with connection.cursor() as cursor:
+        ids = []
+        if pks:
+            ids = next_pks(cursor, meta, len(rows))
+            columns = [meta.pk.column, *columns]
+            for pk, row in zip(ids, rows, strict=True):
+                write(f"{pk}\t" + "\t".join(map(text, row)) + tail)
+        else:
+            for row in rows:
+                write("\t".join(map(text, row)) + tail)
+        copy_from(cursor, meta, columns, data)
+    return ids
 
 
 class OwnershipAndComplaints:
@@ -281,7 +459,7 @@ class OwnershipAndComplaints:
         complaints = []
         for customer_id, author_id, _visits in rng.sample(self.generated, len(self.generated) // 5):
             state = pick(rng, states)
-            severity = rng.choice(Severity.values)
+            severity = rng.choice(VALUES[Severity])
             days_ago = rng.randint(0, 5) if state == State.OPEN else rng.randint(6, HISTORY_DAYS)
             received_at = self.now - datetime.timedelta(days=days_ago, hours=rng.randint(0, 23))
             done = state in (State.RESOLVED, State.CLOSED)
@@ -293,7 +471,7 @@ class OwnershipAndComplaints:
                     phone=f"13{rng.randrange(100000000, 999999999)}",
                     description=rng.choice(COMPLAINTS),
                     reference=f"SO-{rng.randrange(100000, 999999)}",
-                    category=rng.choice(Category.values),
+                    category=rng.choice(VALUES[Category]),
                     severity=severity,
                     root_cause="物流商调度失误" if done else "",
                     resolution_actions="加急补发，承担运费" if done else "",
@@ -318,16 +496,128 @@ class OwnershipAndComplaints:
         return {"complaints": len(complaints), "complaint steps": self.insert(ComplaintEvent, steps)}
 
 
-class Generator(OwnershipAndComplaints):
+class Deals:
+    """The last phase: deals at every stage, with lines, people and their stage history; won ones with a purchase."""
+
+    def deals(self):
+        """--deals-per-customer deals per generated customer on average (some customers several, some none)."""
+        rng = self.rng
+        total = round(self.counts["deals"] * len(self.generated))
+        if not total:
+            return {"deals": 0}
+        stages = Stage.objects.in_use()
+        reasons = {outcome: list(CloseReason.objects.filter(outcome=outcome, is_active=True)) for outcome in Outcome}
+        people = {}  # customer pk -> [(contact pk, buying role)]
+        generated_ids = [customer_id for customer_id, _author, _visits in self.generated]
+        for start in range(0, len(generated_ids), BATCH):
+            contacts = Contact.objects.filter(customer__in=generated_ids[start : start + BATCH]).order_by("pk")
+            for customer_id, contact_id, role in contacts.values_list("customer", "pk", "buying_role"):
+                people.setdefault(customer_id, []).append((contact_id, role))
+        written = Counter()
+        picked = rng.choices(self.generated, k=total)
+        for start in range(0, total, BATCH):
+            batch = [
+                self.deal(customer_id, author_id, stages, reasons)
+                for customer_id, author_id, _ in picked[start : start + BATCH]
+            ]
+            written += self.save_deals(batch, people)
+        return written
+
+    def deal(self, customer_id, author_id, stages, reasons):
+        """A deal's row (DEAL_FIELDS) and its plan: lines (product, model, quantity, unit price), the times it
+        entered each stage, and when it closed."""
+        rng = self.rng
+        status = pick(rng, DEAL_STATUS_SHARES)
+        last = len(stages) - 1
+        reached = last if status == DealStatus.WON else rng.randint(0, last if status == DealStatus.OPEN else last - 1)
+        created_at = self.now - datetime.timedelta(days=rng.randint(20, HISTORY_DAYS), hours=rng.randint(0, 9))
+        # The days the deal entered each stage it reached, then (closed) the day it closed.
+        span = (self.now - created_at).days
+        marks = sorted(rng.sample(range(1, span), min(span - 1, reached + (status != DealStatus.OPEN))))
+        entered = [created_at] + [created_at + datetime.timedelta(days=days) for days in marks[:reached]]
+        closed_at = created_at + datetime.timedelta(days=marks[-1]) if status != DealStatus.OPEN and marks else None
+        stage = stages[min(reached, len(entered) - 1)]
+        machine, models_, (low, high) = rng.choice(EQUIPMENT)
+        lines = [
+            (machine, rng.choice(models_), rng.randint(1, 3), Decimal(rng.randrange(low, high, 1000)))
+            for _ in range(rng.randint(1, 2))
+        ]
+        if rng.random() < 0.4:
+            tools = EQUIPMENT[-1]
+            lines.append((tools[0], rng.choice(tools[1]), rng.randint(1, 5), Decimal(rng.randrange(*tools[2], 100))))
+        amount = sum((unit_price * quantity for _product, _model, quantity, unit_price in lines), Decimal(0))
+        closed_on = timezone.localdate(closed_at) if closed_at else None
+        outcome_reasons = reasons.get(status) or [None]
+        is_open = status == DealStatus.OPEN
+        expected_close_on = closed_on or self.today + datetime.timedelta(days=rng.randint(-20, 240))
+        next_step = rng.choice(NEXT_STEPS) if is_open else ""
+        next_step_due = self.today + datetime.timedelta(days=rng.randint(1, 21)) if is_open else None
+        close_reason = rng.choice(outcome_reasons) if not is_open else None
+        won_by = rng.choice(["德玛吉", "马扎克", "哈斯", "沈阳机床"]) if status == DealStatus.LOST else ""
+        row = (
+            customer_id, f"{machine}采购项目", stage.pk, entered[-1],
+            {DealStatus.OPEN: stage.probability, DealStatus.WON: 100}.get(status, 0), status, expected_close_on,
+            amount, stage.order > stages[0].order, amount if reached >= 3 else None,
+            timezone.localdate(entered[-1]) if reached >= 3 else None,
+            timezone.localdate(entered[-1]) + datetime.timedelta(days=60) if reached == last else None,
+            next_step, next_step_due, author_id if is_open else None, close_reason.pk if close_reason else None,
+            won_by, closed_on, author_id, created_at,
+        )  # fmt: skip
+        return row, (lines, entered, closed_at, stage, stages)
+
+    def save_deals(self, batch, people):
+        """The deals, then their lines, people, history (each stage entered, then the close) and purchases."""
+        rng = self.rng
+        pks = self.rows(Opportunity, DEAL_FIELDS, [row for row, _plan in batch], pks=True)
+        lines, participants, history, purchases = [], [], [], []
+        for pk, (row, (deal_lines, entered, closed_at, final_stage, stages)) in zip(pks, batch, strict=True):
+            customer_id, status, amount, author_id = row[0], row[5], row[7], row[18]
+            lines += [(pk, *line) for line in deal_lines]
+            contacts = people.get(customer_id, [])
+            for contact_id, role in rng.sample(contacts, min(len(contacts), rng.randint(0, 3))):
+                participants.append((pk, contact_id, role))
+            previous = None
+            for stage, at in zip(stages, entered, strict=False):
+                history.append(self.stage_change(pk, author_id, previous, stage, at, DealStatus.OPEN))
+                previous = (stage, at)
+            if closed_at is not None:
+                history.append(self.stage_change(pk, author_id, previous, final_stage, closed_at, status))
+            if status == DealStatus.WON:
+                purchases.append((customer_id, pk, amount, row[17], closed_at))
+        self.rows(OpportunityLine, ("opportunity_id", "product", "model", "quantity", "unit_price"), lines)
+        self.rows(Participant, ("opportunity_id", "contact_id", "role"), participants)
+        self.rows(StageChange, STAGE_CHANGE_FIELDS, history)
+        self.rows(Purchase, ("customer_id", "opportunity_id", "amount", "bought_on", "created_at"), purchases)
+        return Counter({
+            "deals": len(batch),
+            "deal lines": len(lines),
+            "people involved": len(participants),
+            "deal history": len(history),
+            "purchases": len(purchases),
+        })  # fmt: skip
+
+    @staticmethod
+    def stage_change(deal_pk, actor_id, previous, to_stage, at, status):
+        """A row of STAGE_CHANGE_FIELDS."""
+        return (
+            deal_pk, actor_id, at, previous[0].pk if previous else None, to_stage.pk, status,
+            (at - previous[1]).days if previous else None,
+        )  # fmt: skip
+
+
+class Generator(OwnershipAndComplaints, Deals):
     """The phases, in order; each returns {what: rows written} and leaves what later phases need."""
 
-    def __init__(self, *, customers, reps, teams, contacts, visits, seed):
+    def __init__(self, *, customers, reps, teams, contacts, visits, seed, deals=2):
         self.rng = random.Random(seed)  # noqa: S311 - test data, not security
-        self.counts = {"customers": customers, "reps": reps, "teams": teams, "contacts": contacts, "visits": visits}
+        self.counts = {
+            "customers": customers, "reps": reps, "teams": teams, "contacts": contacts, "visits": visits, "deals": deals
+        }  # fmt: skip
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
         self.tz = timezone.get_current_timezone()
         self.policy = GradeRule.policy()
+        self.person_keys_of = {}  # person name -> its search keys
 
     def insert(self, model, objects):
         if connection.vendor == "postgresql":
@@ -337,6 +627,15 @@ class Generator(OwnershipAndComplaints):
             reset_queries()  # with DEBUG on, Django keeps every statement: megabytes per batch
         return len(objects)
 
+    def rows(self, model, given, rows, *, pks=False):
+        """Write plain tuples of the `given` fields (attnames); with `pks`, return the new rows' pks in order."""
+        if connection.vendor == "postgresql":
+            return copy_rows(model, given, rows, pks=pks)
+        objects = [model(**dict(zip(given, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=BATCH)
+        reset_queries()
+        return [obj.pk for obj in objects]
+
     # --- clear -----------------------------------------------------------------------------------------
 
     def clear(self):
@@ -344,6 +643,7 @@ class Generator(OwnershipAndComplaints):
         team_ids = set(users.exclude(team=None).values_list("team", flat=True))
         customers = Customer.objects.filter(created_by__in=users)
         rows = self.clear_ownership(customers)
+        rows += self.clear_deals(customers)
         rows += delete_generated(Complaint.objects.filter(customer__in=customers))
         rows += delete_generated(customers)
         user_rows, _ = users.delete()
@@ -356,6 +656,14 @@ class Generator(OwnershipAndComplaints):
             rows = OwnershipEvent.objects.filter(customer__in=customers)._raw_delete(connection.alias)
         rows += Dispute.objects.filter(customer__in=customers)._raw_delete(connection.alias)
         return rows + Claim.objects.filter(customer__in=customers)._raw_delete(connection.alias)
+
+    def clear_deals(self, customers):
+        """Deal history is append-only, by a trigger too: lifted likewise; purchases and the deals' parts follow."""
+        deals = Opportunity.objects.filter(customer__in=customers)
+        with row_guard_lifted(connection, StageChange._meta.db_table):
+            rows = StageChange.objects.filter(opportunity__in=deals)._raw_delete(connection.alias)
+        rows += Purchase.objects.filter(customer__in=customers)._raw_delete(connection.alias)
+        return rows + delete_generated(deals)
 
     # --- people ----------------------------------------------------------------------------------------
 
@@ -436,9 +744,9 @@ class Generator(OwnershipAndComplaints):
             city=f"{city}市",
             address=f"{city}市{rng.choice(DISTRICTS)}{rng.choice(ROADS)}路{rng.randrange(1, 400)}号",
             phones=phones,
-            source=rng.choice(Source.values),
+            source=rng.choice(VALUES[Source]),
             share_of_wallet=rng.choice([None, None, 5, 10, 20, 35, 50, 60, 80]),
-            relationship_level=rng.choice(RelationshipLevel.values),
+            relationship_level=rng.choice(VALUES[RelationshipLevel]),
             status=status,
             man_money=rng.random() < 0.7,
             man_authority=rng.random() < 0.5,
@@ -516,38 +824,21 @@ class Generator(OwnershipAndComplaints):
 
     def save_customers(self, batch):
         self.insert(Customer, batch)
-        phones = [CustomerPhone(customer=c, number=number) for c in batch for number in split_phones(c.phones)]
+        phones = [(c.pk, number) for c in batch for number in split_phones(c.phones)]
         history = []
         for c in batch:
-            history.append(
-                GradeChange(
-                    customer=c,
-                    changed_by_id=c.created_by_id,
-                    changed_at=c.created_at,
-                    to_grade=c.overridden_from or c.grade,
-                    reason_code=reasons.GRADE_REGISTERED,
-                )
-            )
+            history.append((c.pk, c.created_by_id, c.created_at, "", c.overridden_from or c.grade, False, "",
+                            reasons.GRADE_REGISTERED))  # fmt: skip
             if c.overridden_from:
-                history.append(
-                    GradeChange(
-                        customer=c,
-                        changed_by_id=self.manager_of[c.created_by_id],
-                        changed_at=c.created_at + datetime.timedelta(days=self.rng.randint(1, 30)),
-                        from_grade=c.overridden_from,
-                        to_grade=c.grade,
-                        is_override=True,
-                        reason="Grade set by the manager after a review of the account.",
-                    )
-                )
+                history.append((
+                    c.pk, self.manager_of[c.created_by_id],
+                    c.created_at + datetime.timedelta(days=self.rng.randint(1, 30)), c.overridden_from, c.grade, True,
+                    "Grade set by the manager after a review of the account.", "",
+                ))  # fmt: skip
+        self.rows(CustomerPhone, ("customer_id", "number"), phones)
+        self.rows(GradeChange, GRADE_CHANGE_FIELDS, history)
         self.generated.extend((c.pk, c.owner_id or c.created_by_id, c.visit_count) for c in batch)
-        return Counter(
-            {
-                "customers": len(batch),
-                "phones": self.insert(CustomerPhone, phones),
-                "grade changes": self.insert(GradeChange, history),
-            }
-        )
+        return Counter({"customers": len(batch), "phones": len(phones), "grade changes": len(history)})
 
     # --- contacts --------------------------------------------------------------------------------------
 
@@ -555,52 +846,90 @@ class Generator(OwnershipAndComplaints):
         """About --contacts per customer (1 to twice that less one), the first one primary."""
         rng = self.rng
         most = max(1, 2 * self.counts["contacts"] - 1)
-        written = 0
+        written = Counter()
         batch = []
         for position, (customer_id, _author_id, _visits) in enumerate(self.generated):
             count = rng.randint(1, most) if self.counts["contacts"] else 0
             roles = rng.sample(list(TITLES), min(count, len(TITLES))) + [BuyingRole.OTHER] * (count - len(TITLES))
             for number, role in enumerate(roles):
                 title, department = rng.choice(TITLES[role])
-                batch.append(
-                    Contact(
-                        customer_id=customer_id,
-                        name="".join(person_name(rng)),
-                        title=title,
-                        department=department,
-                        phones=f"13{rng.randrange(100000000, 999999999)}",
-                        wechat=f"wx_{rng.randrange(100000, 999999)}",
-                        buying_role=role,
-                        attitude=rng.choice(Attitude.values),
-                        influence=rng.choice(Influence.values),
-                        communication_style=rng.choice(CommunicationStyle.values),
-                        is_primary=number == 0,
-                    )
-                )
+                name = "".join(person_name(rng))
+                phones = f"13{rng.randrange(100000000, 999999999)}"
+                wechat = f"wx_{rng.randrange(100000, 999999)}"
+                batch.append((
+                    customer_id, name, title, department, phones, wechat, role, rng.choice(VALUES[Attitude]),
+                    rng.choice(VALUES[Influence]), rng.choice(VALUES[CommunicationStyle]), number == 0,
+                    *self.person_keys(name),
+                ))  # fmt: skip
             if len(batch) >= BATCH or position == len(self.generated) - 1:
-                written += self.insert(Contact, batch)
+                written += self.save_contacts(batch)
                 batch = []
-        return {"contacts": written}
+        return written
+
+    def person_keys(self, name):
+        """The search keys Contact.set_name_keys gives a name; the names come from a small pool: computed once each."""
+        keys = self.person_keys_of.get(name)
+        if keys is None:
+            keys = self.person_keys_of[name] = person_name_keys(name)
+        return keys
+
+    def save_contacts(self, batch):
+        """The contacts with the search keys and phone rows that Contact.save() and bulk_create() give them."""
+        pks = self.rows(Contact, CONTACT_FIELDS, batch, pks=True)
+        phones = [(pk, number) for pk, row in zip(pks, batch, strict=True) for number in split_phones(row[4])]
+        self.rows(ContactPhone, ("contact_id", "number"), phones)
+        return Counter({"contacts": len(batch), "contact phones": len(phones)})
 
     # --- visits ----------------------------------------------------------------------------------------
 
     def visits(self):
         """The planned visits, in business hours, with a few logged late and a few objections."""
+        with self.visit_triggers_once():
+            return self.write_visits()
+
+    @contextlib.contextmanager
+    def visit_triggers_once(self):
+        """On PostgreSQL, the visits' insert triggers run once over all the phase's rows rather than per batch.
+
+        Per batch, each would join the batch with every customer and upsert the day counts again: a cost that
+        grows with the database. Disabling them locks the table against other writers until the commit, so the
+        visits numbered above the highest one at the start are exactly the phase's; the summaries (stale owners,
+        visits per day) get what the triggers would have given them.
+        """
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            for trigger in VISIT_INSERT_TRIGGERS:
+                cursor.execute(f"ALTER TABLE visits_visit DISABLE TRIGGER {trigger}")
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM visits_visit")
+            (last,) = cursor.fetchone()
+        yield
+        with connection.cursor() as cursor:
+            for trigger in VISIT_INSERT_TRIGGERS:
+                cursor.execute(f"ALTER TABLE visits_visit ENABLE TRIGGER {trigger}")
+            for statement in visits_inserted(f"SELECT * FROM visits_visit WHERE id > {int(last)}"):  # noqa: S608
+                cursor.execute(statement)
+
+    def write_visits(self):
         written = Counter()
-        batch = []
+        batch, objections = [], []
         offset = 0
         for position, (customer_id, author_id, count) in enumerate(self.generated):
             for day, method in zip(
                 self.plan_days[offset : offset + count], self.plan_methods[offset : offset + count], strict=True
             ):
                 batch.append(self.visit(customer_id, author_id, self.today - datetime.timedelta(days=day), method))
+                if self.objection is not None:
+                    objections.append((len(batch) - 1, *self.objection))
             offset += count
             if len(batch) >= BATCH or position == len(self.generated) - 1:
-                written += self.save_visits(batch)
-                batch = []
+                written += self.save_visits(batch, objections)
+                batch, objections = [], []
         return written
 
     def visit(self, customer_id, author_id, day, method_index):
+        """One visit's row (VISIT_FIELDS); its objection, if any, is left in self.objection as (kind, text)."""
         rng = self.rng
         method = METHODS[method_index]
         started_at = datetime.datetime.combine(
@@ -611,30 +940,27 @@ class Generator(OwnershipAndComplaints):
         logged_at = min(self.now, ended_at + (delay or datetime.timedelta(minutes=rng.randint(5, 600))))
         machine = rng.choice(MACHINES)
         has_next_step = rng.random() < 0.4
-        visit = Visit(
-            customer_id=customer_id,
-            author_id=author_id,
-            method=method,
-            started_at=started_at,
-            ended_at=ended_at,
-            purpose=rng.choice(PURPOSES),
-            discussion=rng.choice(DISCUSSIONS).format(m=machine),
-            needs=f"{machine}，交期三个月内" if rng.random() < 0.3 else "",
-            next_step=rng.choice(NEXT_STEPS) if has_next_step else "",
-            next_step_due=day + datetime.timedelta(days=rng.randint(3, 14)) if has_next_step else None,
-            logged_at=logged_at,
-            is_late=logged_at - started_at > LATE_AFTER,  # as Visit.save, which bulk_create skips
-        )
-        visit.objection = None
+        purpose = rng.choice(PURPOSES)
+        discussion = rng.choice(DISCUSSIONS).format(m=machine)
+        needs = f"{machine}，交期三个月内" if rng.random() < 0.3 else ""
+        next_step = rng.choice(NEXT_STEPS) if has_next_step else ""
+        next_step_due = day + datetime.timedelta(days=rng.randint(3, 14)) if has_next_step else None
+        self.objection = None
         if rng.random() < OBJECTION_SHARE:
             kind = rng.choice(list(OBJECTIONS))
-            visit.objection = (kind, rng.choice(OBJECTIONS[kind]))
-        return visit
+            self.objection = (kind, rng.choice(OBJECTIONS[kind]))
+        return (
+            customer_id, author_id, method, started_at, ended_at, purpose, discussion, needs, next_step, next_step_due,
+            logged_at, logged_at - started_at > LATE_AFTER,  # is_late as Visit.save sets it
+        )  # fmt: skip
 
-    def save_visits(self, batch):
-        self.insert(Visit, batch)
-        objections = [Objection(visit=v, kind=v.objection[0], text=v.objection[1]) for v in batch if v.objection]
-        return Counter({"visits": len(batch), "objections": self.insert(Objection, objections)})
+    def save_visits(self, batch, objections):
+        """The visits, then their objections ((index in the batch, kind, text))."""
+        pks = self.rows(Visit, VISIT_FIELDS, batch, pks=True)
+        self.rows(
+            Objection, ("visit_id", "kind", "text"), [(pks[index], kind, text) for index, kind, text in objections]
+        )
+        return Counter({"visits": len(batch), "objections": len(objections)})
 
 
 class Command(BaseCommand):
@@ -646,11 +972,14 @@ class Command(BaseCommand):
         parser.add_argument("--teams", type=int, default=20)
         parser.add_argument("--contacts", type=int, default=3, help="Contacts per customer on average.")
         parser.add_argument("--visits", type=int, default=None, help="Visits in all (default: 10 per customer).")
+        parser.add_argument(
+            "--deals-per-customer", type=float, default=2, help="Deals (opportunities) per customer on average."
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--force", action="store_true", help="Run although other customers are present.")
 
-    def handle(self, *args, customers, reps, teams, contacts, visits, seed, force, **options):
-        if customers < 0 or reps < 1 or teams < 1 or contacts < 0:
+    def handle(self, *args, customers, reps, teams, contacts, visits, deals_per_customer, seed, force, **options):
+        if customers < 0 or reps < 1 or teams < 1 or contacts < 0 or deals_per_customer < 0:
             raise CommandError("Need at least one rep and one team, and no negative counts.")
         foreign = Customer.objects.exclude(created_by__username__startswith=PREFIX).count()
         if foreign and not force:
@@ -659,7 +988,10 @@ class Command(BaseCommand):
                 "use a database of its own, or --force to add to it."
             )
         visits = 10 * customers if visits is None else visits
-        generator = Generator(customers=customers, reps=reps, teams=teams, contacts=contacts, visits=visits, seed=seed)
+        generator = Generator(
+            customers=customers, reps=reps, teams=teams, contacts=contacts, visits=visits, seed=seed,
+            deals=deals_per_customer,
+        )  # fmt: skip
         started = time.perf_counter()
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -667,7 +999,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for phase in PHASES:
-                self.run_phase(phase, getattr(generator, phase))
+                self.run_phase(phase, getattr(generator, phase), INDEXED_AFTER.get(phase, []))
             committing = time.perf_counter()
         self.stdout.write(f"{'commit':<10} {'':>15} {time.perf_counter() - committing:7.1f} s")
         if connection.vendor == "postgresql":
@@ -682,12 +1014,15 @@ class Command(BaseCommand):
             f"Done in {time.perf_counter() - started:.1f} s. Password for all {PREFIX}… users: {PASSWORD}"
         )
 
-    def run_phase(self, name, function):
+    def run_phase(self, name, function, tables):
         started = time.perf_counter()
-        written = function()
+        with built_after(tables) as building:
+            written = function()
         seconds = time.perf_counter() - started
         rows = sum(written.values())
         detail = ", ".join(f"{count:,} {what}" for what, count in written.items())
+        if building:
+            detail += f" (keys and indexes made after: {building[0]:.1f} s)"
         self.stdout.write(
             f"{name:<10} {rows:>10,} rows {seconds:7.1f} s {rows / max(seconds, 1e-6):>9,.0f} rows/s  {detail}"
         )

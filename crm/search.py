@@ -1,0 +1,134 @@
+"""The search box: customers, contacts and (for managers) reps from one line of text, as the user types.
+
+What it matches: a customer's name (any part, also normalized, its pinyin and initials) and credit code,
+a contact's name and its pinyin, and any four or more consecutive digits of a customer's or a contact's
+phone number (a missed call shows the last digits). Visibility as everywhere: a customer the user may not
+see is only named, with its holder, as the duplicate check names it; its contacts are not shown at all.
+
+A fixed number of queries whatever the data (one per group), each served by an index on PostgreSQL.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from accounts.models import User
+from accounts.permissions import can_manage_people
+
+from .models import Contact, ContactPhone, Customer, CustomerPhone
+from .normalize import phone_search_digits
+
+MIN_LENGTH = 2  # one character matches half the customers: nothing to choose from
+MAX_LENGTH = 100
+CUSTOMERS = 8
+HIDDEN_CUSTOMERS = 3
+CONTACTS = 6
+REPS = 5
+RECENT = 10
+# The shortest names first: the closer a name is to what was typed, the likelier it is the one meant. It also
+# keeps PostgreSQL from walking the whole name index in order, hoping to meet a few rare matches early.
+BEST_FIRST = (Length("name"), "name", "pk")
+
+
+@dataclass
+class SearchResults:
+    query: str
+    customers: list = field(default_factory=list)  # visible: name, grade, owner, link
+    hidden: list = field(default_factory=list)  # not visible: name and holder only
+    contacts: list = field(default_factory=list)  # of visible customers, with their customer
+    reps: list = field(default_factory=list)
+
+    @property
+    def empty(self):
+        return not (self.customers or self.hidden or self.contacts or self.reps)
+
+    @property
+    def best_url(self):
+        """Where Enter goes: the first customer, else the first contact's customer, else the first rep."""
+        if self.customers:
+            return customer_url(self.customers[0])
+        if self.contacts:
+            return customer_url(self.contacts[0].customer)
+        if self.reps:
+            return rep_url(self.reps[0])
+        return None
+
+
+def customer_url(customer):
+    return reverse("crm:customer_detail", args=[customer.pk])
+
+
+def rep_url(rep):
+    return reverse("crm:customer_list") + "?" + urlencode({"owner": rep.pk})
+
+
+def clean_query(text: str) -> str:
+    """The query as searched: trimmed, at most MAX_LENGTH characters, "" if too short or unsearchable."""
+    text = " ".join(text.split())[:MAX_LENGTH]
+    if len(text) < MIN_LENGTH or "\x00" in text:  # PostgreSQL refuses NUL in a query
+        return ""
+    return text
+
+
+def customers_matching(customers, text, digits):
+    if digits:
+        # Phone digits: the customers with such a number, or a contact with one; or a credit code starting so.
+        # One UNION of indexed lookups: an OR across them would scan every customer.
+        with_phone = CustomerPhone.objects.filter(number__contains=digits).order_by().values("customer")
+        with_contact_phone = ContactPhone.objects.filter(number__contains=digits).order_by().values("contact__customer")
+        with_code = Customer.objects.filter(credit_code__istartswith=text).order_by().values("pk")
+        return customers.filter(pk__in=with_phone.union(with_contact_phone, with_code))
+    return customers.search(text)
+
+
+def contacts_matching(text, digits):
+    if digits:
+        return Contact.objects.filter(pk__in=ContactPhone.objects.filter(number__contains=digits).values("contact"))
+    return Contact.objects.matching_name(text)
+
+
+def search(user, text: str) -> SearchResults:
+    """What the search box shows `user` for `text`: at most a few of each group, best first."""
+    text = clean_query(text)
+    results = SearchResults(query=text)
+    if not text or not user.is_authenticated:
+        return results
+    digits = phone_search_digits(text)
+    results.customers = list(
+        customers_matching(Customer.objects.visible_to(user), text, digits)
+        .select_related("owner")
+        .order_by(*BEST_FIRST)[:CUSTOMERS]
+    )
+    results.hidden = list(
+        customers_matching(Customer.objects.hidden_from(user), text, digits)
+        .select_related("owner")
+        .only("name", "owner")
+        .order_by(*BEST_FIRST)[:HIDDEN_CUSTOMERS]
+    )
+    results.contacts = list(
+        contacts_matching(text, digits)
+        .filter(customer__in=Customer.objects.visible_to(user).values("pk"))
+        .select_related("customer")
+        .order_by(*BEST_FIRST)[:CONTACTS]
+    )
+    if can_manage_people(user) and not digits:
+        results.reps = list(
+            User.objects.visible_to(user)
+            .filter(is_active=True)
+            .filter(Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text))
+            .order_by("username")[:REPS]
+        )
+    return results
+
+
+def recent_customers(user, limit=RECENT):
+    """The customers `user` last opened or logged a visit for, newest first; only those still visible."""
+    return list(
+        Customer.objects.visible_to(user)
+        .filter(recent_views__user=user)
+        .select_related("owner")
+        .order_by("-recent_views__seen_at", "-pk")[:limit]
+    )

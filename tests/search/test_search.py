@@ -1,0 +1,224 @@
+"""The search box (crm.search): what each key matches, who sees what, and a constant number of queries."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import RECENT_CUSTOMERS_KEPT, Contact, ContactPhone, Customer, RecentCustomer
+from crm.normalize import person_name_keys, phone_search_digits
+from crm.search import recent_customers, search
+from tests.factories import ContactFactory, CustomerFactory, UserFactory
+from visits.models import Visit
+from visits.services import visit_log
+
+pytestmark = pytest.mark.django_db
+
+
+def names(results):
+    return [customer.name for customer in results.customers]
+
+
+def contact_names(results):
+    return [contact.name for contact in results.contacts]
+
+
+@pytest.fixture
+def jiehang(rep):
+    customer = CustomerFactory(
+        name="青岛杰航精密机械有限公司", owner=rep, phones="0532-88886666", credit_code="91370200MA3C5Q8X2K"
+    )
+    ContactFactory(customer=customer, name="王晓明", phones="138 0013 8000")
+    return customer
+
+
+@pytest.fixture
+def colleague(team):
+    return UserFactory(role="rep", team=team, first_name="Qiao", last_name="Zhuoran")
+
+
+class TestMatching:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "杰航",  # a part of the name
+            "杰航精密机械",
+            "青島傑航精密機械",  # traditional spelling: the normalized name
+            "jiehang",  # pinyin
+            "qdjh",  # initials
+            "91370200",  # the start of the credit code
+            "8888",  # four digits of the customer's phone
+            "0532-8888 6666",  # the whole number as written
+        ],
+    )
+    def test_the_customer_is_found_by(self, rep, jiehang, text):
+        assert names(search(rep, text)) == [jiehang.name]
+
+    @pytest.mark.parametrize(
+        "text", ["王晓明", "晓明", "wangxiaoming", "xiaoming", "wxm", "0013", "8000", "+86 138 0013 8000"]
+    )
+    def test_the_contact_is_found_by(self, rep, jiehang, text):
+        results = search(rep, text)
+        assert contact_names(results) == ["王晓明"]
+        assert results.contacts[0].customer == jiehang
+
+    def test_four_digits_of_a_contacts_mobile_find_the_contact_and_its_customer(self, rep, jiehang):
+        results = search(rep, "3800")  # the last digits a missed call shows
+        assert contact_names(results) == ["王晓明"] and names(results) == [jiehang.name]
+
+    @pytest.mark.parametrize("text", ["888", "13", "0 0 1"])
+    def test_fewer_than_four_digits_match_no_phone(self, rep, jiehang, text):
+        assert search(rep, text).empty
+
+    def test_a_changed_contact_phone_is_searched_as_changed(self, rep, jiehang):
+        contact = Contact.objects.get(name="王晓明")
+        contact.phones = "139 1111 2222"
+        contact.save()
+        assert search(rep, "0013").empty
+        assert contact_names(search(rep, "1111")) == ["王晓明"]
+
+    def test_contacts_made_in_bulk_get_their_keys_and_phones(self, rep, jiehang):
+        Contact.objects.bulk_create([Contact(customer=jiehang, name="赵大勇", phones="13977778888")])
+        assert ContactPhone.objects.filter(contact__name="赵大勇", number="13977778888").exists()
+        assert contact_names(search(rep, "zdy")) == ["赵大勇"]
+
+    def test_nothing_for_a_single_character_or_blank(self, rep, jiehang):
+        assert search(rep, "杰").empty and search(rep, "  ").empty and search(rep, "\x00杰航").empty
+
+    def test_reps_are_found_by_managers_only(self, rep, manager, colleague, jiehang):
+        assert [user.pk for user in search(manager, "zhuoran").reps] == [colleague.pk]
+        assert search(rep, "zhuoran").reps == []
+
+    def test_the_best_hit_is_the_first_customer_then_contact(self, rep, jiehang):
+        assert search(rep, "杰航").best_url == reverse("crm:customer_detail", args=[jiehang.pk])
+        assert search(rep, "王晓明").best_url == reverse("crm:customer_detail", args=[jiehang.pk])
+        assert search(rep, "不存在的公司").best_url is None
+
+
+def test_person_name_keys():
+    assert person_name_keys("王 晓明") == ("wangxiaoming", "wxm")
+    assert person_name_keys("Anna Li") == ("annali", "annali")
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [("8000", "8000"), ("138-0013", "1380013"), ("+86 138 0013 8000", "13800138000"), ("123", ""), ("杰航12345", "")],
+)
+def test_phone_search_digits(text, digits):
+    assert phone_search_digits(text) == digits
+
+
+class TestVisibility:
+    def test_a_colleagues_customer_is_only_named_with_its_holder(self, rep, colleague, rep_client):
+        theirs = CustomerFactory(name="烟台恒锐重工有限公司", owner=colleague, phones="0535-66667777")
+        ContactFactory(customer=theirs, name="孙立新", phones="13655556666")
+        results = search(rep, "恒锐")
+        assert results.customers == [] and results.hidden == [theirs]
+        assert search(rep, "孙立新").empty  # a contact of a customer the rep may not see is not revealed
+        assert search(rep, "5555").contacts == [] and search(rep, "5555").hidden == [theirs]
+        response = rep_client.get(reverse("search"), {"q": "恒锐"}, headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert f"“烟台恒锐重工有限公司” is already registered: {colleague} holds it." in html
+        assert reverse("crm:customer_detail", args=[theirs.pk]) not in html
+        assert "0535" not in html
+
+    def test_the_manager_sees_the_teams_customers_and_contacts(self, manager, colleague):
+        theirs = CustomerFactory(name="烟台恒锐重工有限公司", owner=colleague)
+        ContactFactory(customer=theirs, name="孙立新")
+        assert names(search(manager, "恒锐")) == [theirs.name] and search(manager, "恒锐").hidden == []
+        assert contact_names(search(manager, "孙立新")) == ["孙立新"]
+
+    def test_pool_customers_are_visible(self, rep):
+        pooled = CustomerFactory(name="威海海川机床有限公司", owner=None, pool_reason="imported")
+        assert search(rep, "海川").customers == [pooled]
+
+    def test_visible_and_hidden_split_every_customer(self, rep, manager, admin_user, colleague):
+        other_team_rep = UserFactory(role="rep")
+        for owner in [rep, colleague, other_team_rep, manager, None]:
+            CustomerFactory(owner=owner)
+        for user in [rep, manager, admin_user]:
+            visible = set(Customer.objects.visible_to(user).values_list("pk", flat=True))
+            hidden = set(Customer.objects.hidden_from(user).values_list("pk", flat=True))
+            assert not visible & hidden
+            assert visible | hidden == set(Customer.objects.values_list("pk", flat=True))
+
+
+class TestQueryCount:
+    def make(self, owner, count, start):
+        for n in range(start, start + count):
+            customer = CustomerFactory(name=f"潍坊远航{n}号机械有限公司", owner=owner, phones=f"0536-6{n:07d}")
+            ContactFactory(customer=customer, name=f"张远航{n}", phones=f"1390000{n:04d}")
+
+    @pytest.mark.parametrize("text", ["远航", "yuanhang", "0000", "张远航"])
+    def test_constant_as_data_grows(self, rep, manager, colleague, django_assert_num_queries, text):
+        self.make(rep, 2, 0)
+        self.make(colleague, 2, 2)
+        with django_assert_num_queries(3):
+            search(rep, text)
+        with django_assert_num_queries(4 if not text.isdigit() else 3):  # reps too, but not for phone digits
+            search(manager, text)
+        self.make(rep, 12, 10)
+        self.make(colleague, 12, 30)
+        with django_assert_num_queries(3):
+            results = search(rep, text)
+        assert results.customers or results.contacts
+        with django_assert_num_queries(4 if not text.isdigit() else 3):
+            search(manager, text)
+
+    def test_the_dropdown_and_the_page_do_not_grow(self, rep_client, rep, colleague, django_assert_max_num_queries):
+        self.make(rep, 2, 0)
+        url = reverse("search")
+        with django_assert_max_num_queries(12) as small:
+            rep_client.get(url, {"q": "远航"}, headers={"HX-Request": "true"})
+        self.make(rep, 15, 10)
+        self.make(colleague, 15, 40)
+        with django_assert_max_num_queries(12) as large:
+            rep_client.get(url, {"q": "远航"}, headers={"HX-Request": "true"})
+        assert len(large.captured_queries) == len(small.captured_queries)
+
+
+class TestRecentCustomers:
+    def test_newest_first_and_at_most_ten_shown_twenty_kept(self, rep):
+        customers = [CustomerFactory(owner=rep) for _ in range(25)]
+        for customer in customers:
+            RecentCustomer.objects.note(user=rep, customer=customer)
+        RecentCustomer.objects.note(user=rep, customer=customers[0])  # opened again: first, not twice
+        shown = recent_customers(rep)
+        assert shown == [customers[0], *reversed(customers[-9:])]
+        assert RecentCustomer.objects.filter(user=rep).count() == RECENT_CUSTOMERS_KEPT
+
+    def test_only_customers_still_visible(self, rep, colleague):
+        mine, moved = CustomerFactory(owner=rep), CustomerFactory(owner=rep)
+        for customer in [mine, moved]:
+            RecentCustomer.objects.note(user=rep, customer=customer)
+        Customer.objects.filter(pk=moved.pk).update(owner=colleague)
+        assert recent_customers(rep) == [mine]
+
+    def test_each_user_has_their_own(self, rep, manager):
+        customer = CustomerFactory(owner=rep)
+        RecentCustomer.objects.note(user=manager, customer=customer)
+        assert recent_customers(rep) == [] and recent_customers(manager) == [customer]
+
+    def test_opening_the_card_and_logging_a_visit_note_the_customer(self, rep_client, rep):
+        opened, logged = CustomerFactory(owner=rep), CustomerFactory(owner=rep)
+        rep_client.get(reverse("crm:customer_detail", args=[opened.pk]))
+        visit_log(visit=Visit(customer=logged, method="phone", started_at=timezone.now(), discussion="报价"), actor=rep)
+        assert recent_customers(rep) == [logged, opened]
+
+    def test_the_empty_box_shows_them(self, rep_client, rep):
+        customer = CustomerFactory(owner=rep, name="日照港机装备有限公司")
+        RecentCustomer.objects.note(user=rep, customer=customer)
+        response = rep_client.get(reverse("search"), {"q": ""}, headers={"HX-Request": "true"})
+        assert 'data-testid="search-recent"' in response.content.decode()
+        assert "日照港机装备有限公司" in response.content.decode()
+
+
+class TestPages:
+    def test_the_results_page_without_javascript(self, rep_client, jiehang):
+        response = rep_client.get(reverse("search"), {"q": "8888"})
+        assert response.status_code == 200
+        assert reverse("crm:customer_detail", args=[jiehang.pk]) in response.content.decode()
+
+    def test_every_page_has_the_search_box_and_the_shortcuts(self, rep_client):
+        html = rep_client.get(reverse("crm:customer_list")).content.decode()
+        assert 'id="search-input"' in html and 'role="combobox"' in html and 'id="shortcuts-help"' in html
+        assert "js/search.js" in html
