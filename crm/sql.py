@@ -15,3 +15,18 @@ def insert_from_select(model, fields, rows) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def statement_trigger_function(name: str, statements: list[str]) -> str:
+    """CREATE OR REPLACE FUNCTION of a PostgreSQL statement trigger that runs `statements` over its transition
+    tables, each planned when it runs (EXECUTE) with the tables' real sizes.
+
+    plpgsql plans a static statement once per connection and keeps the plan: a statement trigger first fired by
+    a one-row UPDATE kept a nested loop over its transition tables, and the lapse sweep's 11,000 customers then
+    took 70 s on the same connection instead of 2 (PostgreSQL knows nothing else of a transition table's size).
+    """
+    body = " ".join(f"EXECUTE $statement${statement}$statement$;" for statement in statements)
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $function$ BEGIN {body} RETURN NULL; END; "
+        "$function$ LANGUAGE plpgsql"
+    )

@@ -15,6 +15,8 @@ import zoneinfo
 
 from django.conf import settings
 
+from crm.sql import statement_trigger_function
+
 STALE = "board_staleowner"
 VISIT_DAYS = "board_visitday"
 POOL_WEEKS = "board_poolweek"
@@ -109,9 +111,13 @@ def statements(vendor: str) -> tuple[list[str], list[str]]:
         for name, table, event, owners in _postgresql():
             function = f"board_stale_{name}"
             create += [
-                f"CREATE FUNCTION {function}() RETURNS trigger AS $$ BEGIN "
-                f"INSERT INTO {STALE} (owner_id) SELECT DISTINCT owner_id FROM ({owners}) marked "
-                f"WHERE owner_id IS NOT NULL; RETURN NULL; END; $$ LANGUAGE plpgsql",
+                statement_trigger_function(
+                    function,
+                    [
+                        f"INSERT INTO {STALE} (owner_id) SELECT DISTINCT owner_id FROM ({owners}) marked "
+                        "WHERE owner_id IS NOT NULL"
+                    ],
+                ),
                 f"CREATE TRIGGER {function} AFTER {event} ON {table} {_transition(event)} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
             ]
@@ -168,8 +174,7 @@ def _visit_days_postgresql() -> tuple[list[str], list[str]]:
     for event, body in bodies.items():
         function = f"board_visitday_{event.lower()}"
         create += [
-            f"CREATE FUNCTION {function}() RETURNS trigger AS $$ BEGIN {'; '.join(body)}; RETURN NULL; END; $$ "
-            "LANGUAGE plpgsql",
+            statement_trigger_function(function, body),
             f"CREATE TRIGGER {function} AFTER {event} ON visits_visit {_transition(event)} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
         ]
@@ -236,8 +241,7 @@ def pool_week_statements(vendor: str) -> tuple[list[str], list[str]]:
     if vendor == "postgresql":
         return (
             [
-                f"CREATE FUNCTION board_poolweek_insert() RETURNS trigger AS $$ BEGIN "
-                f"{pool_week_count(vendor, 'new_rows')}; RETURN NULL; END; $$ LANGUAGE plpgsql",
+                statement_trigger_function("board_poolweek_insert", [pool_week_count(vendor, "new_rows")]),
                 "CREATE TRIGGER board_poolweek_insert AFTER INSERT ON claims_ownershipevent "
                 "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION board_poolweek_insert()",
             ],

@@ -7,6 +7,8 @@ all its open deals' shares from the old holder to the new one. Rows are upserted
 transactions lock them in the same order.
 """
 
+from crm.sql import statement_trigger_function
+
 TABLE = "deals_pipelinetotal"
 
 # What each row adds: sign (+1 or -1), holder, stage, amount, probability. `{source}` is a SELECT of those columns.
@@ -50,10 +52,6 @@ def _holder_share(sign: int, holder: str) -> str:
     )
 
 
-def _function(name: str, body: str) -> str:
-    return f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN {body} RETURN NULL; END; $$ LANGUAGE plpgsql"
-
-
 DEALS_INSERTED = UPSERT.format(source=_deal_share(1, "new_deals"))
 DEALS_DELETED = UPSERT.format(source=_deal_share(-1, "old_deals"))
 DEALS_UPDATED = UPSERT.format(
@@ -66,10 +64,10 @@ HOLDERS_CHANGED = UPSERT.format(
 )
 
 CREATE = [
-    _function("deals_pipeline_total_insert", DEALS_INSERTED + ";"),
-    _function("deals_pipeline_total_delete", DEALS_DELETED + ";"),
-    _function("deals_pipeline_total_update", DEALS_UPDATED + ";"),
-    _function("deals_pipeline_total_holder", HOLDERS_CHANGED + ";"),
+    statement_trigger_function("deals_pipeline_total_insert", [DEALS_INSERTED]),
+    statement_trigger_function("deals_pipeline_total_delete", [DEALS_DELETED]),
+    statement_trigger_function("deals_pipeline_total_update", [DEALS_UPDATED]),
+    statement_trigger_function("deals_pipeline_total_holder", [HOLDERS_CHANGED]),
     "CREATE TRIGGER pipeline_total_insert AFTER INSERT ON deals_opportunity REFERENCING NEW TABLE AS new_deals "
     "FOR EACH STATEMENT EXECUTE FUNCTION deals_pipeline_total_insert()",
     "CREATE TRIGGER pipeline_total_delete AFTER DELETE ON deals_opportunity REFERENCING OLD TABLE AS old_deals "
