@@ -346,6 +346,7 @@ class Command(BaseCommand):
             "job_runs": job_runs,
             "pages": page_rows,
             "jobs": job_rows,
+            "load_after": [round(load, 2) for load in os.getloadavg()],
         }
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -446,6 +447,9 @@ class Command(BaseCommand):
             "customers": Customer.objects.count(),
             "visits": Visit.objects.count(),
             "deals": Opportunity.objects.count(),
+            # The 1, 5 and 15 minutes' load averages as the bench starts (and ends, in the results): the figures
+            # of a busy machine are upper bounds.
+            "load_before": [round(load, 2) for load in os.getloadavg()],
         }
 
     def measure_page(self, page, client, f, runs):
