@@ -6,7 +6,7 @@
 const STEP_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"]);
 const steppedFrom = new WeakMap(); // select -> its value before the keyboard stepped
 const isAutosubmit = (element) => element instanceof HTMLSelectElement && element.matches("[data-autosubmit]");
-document.addEventListener("keydown", (event) => {
+window.addEventListener("keydown", (event) => {
   const select = event.target;
   if (!isAutosubmit(select)) return;
   if (event.key === "Enter") {
@@ -16,7 +16,17 @@ document.addEventListener("keydown", (event) => {
   } else if ((STEP_KEYS.has(event.key) || (event.key.length === 1 && event.key !== " ")) && !steppedFrom.has(select)) {
     steppedFrom.set(select, select.value);
   }
-});
+}, true); // the window's capture: before the stop below, which keeps Bootstrap's dropdown from the same keys
+
+// Up and down in a select inside a dropdown menu (the colour scheme and the language in the user menu) step the
+// select; Bootstrap's dropdown, listening in the document's capture phase, would take them to move between the
+// menu's items. Stopped at the window, before the document.
+window.addEventListener("keydown", (event) => {
+  if (event.target instanceof HTMLSelectElement && event.target.closest(".dropdown-menu")
+      && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+    event.stopPropagation();
+  }
+}, true);
 document.addEventListener("pointerdown", (event) => {
   if (isAutosubmit(event.target)) steppedFrom.delete(event.target);
 });

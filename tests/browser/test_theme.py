@@ -25,11 +25,15 @@ def turns(page, mode, seconds=5):
 
 
 def choose(page, mode):
-    """On a phone the switch sits behind the menu button, so that pages start with their own content."""
+    """The switch sits in the user menu (on a phone behind the menu button, so that pages start with their own
+    content); choosing leaves the menu open."""
     switch = page.get_by_test_id("theme-switch")
     assert not switch.is_visible()
     page.locator(".navbar-toggler").click()
+    page.locator("#main-nav.show").wait_for()
+    page.get_by_test_id("user-menu").click()
     switch.select_option(mode)
+    assert switch.is_visible()
 
 
 def test_the_page_follows_the_system_until_the_person_chooses(new_page, login, rep):
