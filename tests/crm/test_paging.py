@@ -212,3 +212,25 @@ def test_a_deep_page_makes_as_many_statements_at_four_times_the_data(
         manager_client.get(LIST, {**params, "before": page.previous_cursor})
     with django_assert_num_queries(statements):
         manager_client.get(LIST, {**params, "page": 5})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial plan", "parallel plan"])
+def test_estimates_per_grade_match_their_grade_in_a_serial_or_a_parallel_plan(rep, parallel):
+    """The per-grade estimates come from one EXPLAIN of a UNION ALL. In a parallel plan the branches sit under a
+    Gather, in the order of their cost, each counted per worker (a 100,000-customer search failed on it)."""
+    CustomerFactory.create_batch(40, owner=rep, grade=Grade.A)
+    CustomerFactory.create_batch(10, owner=rep, grade=Grade.C)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Customer._meta.db_table}")
+        if parallel:  # cheap workers, so that even 50 rows are read in parallel
+            for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0"):
+                cursor.execute(f"SET LOCAL {setting}")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+    customers = Customer.objects.filter(owner=rep)
+    if parallel:
+        assert "Gather" in customers.union(customers, all=True).explain(), "the test's plan should be parallel"
+    estimates = paging.planner_rows_by(customers, "grade", Grade.values)
+    assert list(estimates) == list(Grade.values)
+    assert estimates[Grade.A] > estimates[Grade.C] > estimates[Grade.B] >= 0
+    assert 45 <= sum(estimates.values()) <= 55
