@@ -645,6 +645,10 @@ class Contact(models.Model):
             # name__icontains is UPPER(name) LIKE UPPER('%…%'), as for customers.
             PostgresGinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_upper_trgm"),
             PostgresGinIndex(TextBigrams("name"), name="contact_name_bigrams"),
+            # The board's cards ask of each customer shown whether a decision maker is named: with this index the
+            # planner probes per card; without it, it read every decision maker of the company into a hash
+            # (50 ms at 100,000 customers, 300 ms at 1,000,000).
+            models.Index(fields=["customer"], condition=Q(buying_role="decision_maker"), name="contact_decision_maker"),
         ]
 
     def __str__(self):
