@@ -1,6 +1,6 @@
 """Many people at once: reps and managers clicking through gunicorn over real HTTP, for a set time.
 
-    manage.py loadtest [--users 30] [--duration 60] [--think 1-3] [--workers 4 --threads 4] [--url URL]
+    manage.py loadtest [--users 30] [--duration 60] [--think 1-3] [--workers 3 --threads 1] [--url URL]
 
 Against a database filled by `manage.py seed_scale`. Without --url it starts gunicorn itself
 (production settings: DEBUG off, static files collected, cookies over plain HTTP on localhost),
@@ -185,8 +185,8 @@ class Command(BaseCommand):
         parser.add_argument("--think", default="1-3", help="Seconds between a person's clicks: MIN-MAX.")
         parser.add_argument("--url", default="", help="A running server; without it gunicorn is started here.")
         parser.add_argument("--port", type=int, default=0, help="Port for gunicorn here; 0: a free one.")
-        parser.add_argument("--workers", type=int, default=4)
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--workers", type=int, default=3)  # measured best on 2 cores: README
+        parser.add_argument("--threads", type=int, default=1)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", dest="json_path", default="bench/loadtest.json")
 
