@@ -311,16 +311,24 @@ def column_counts(customers: QuerySet, today: datetime.date) -> dict:
 
 
 def board_columns(
-    customers: QuerySet, today: datetime.date, grades=None, limit=None, *, overdue_only=False, back: str = ""
+    customers: QuerySet,
+    today: datetime.date,
+    grades=None,
+    limit=None,
+    *,
+    overdue_only=False,
+    back: str = "",
+    counts: dict | None = None,
 ) -> list[Column]:
     """One column per grade (or per chosen grade), each its `limit` most overdue customers: one query each.
 
     `overdue_only` leaves the customers not yet due out of the cards (not out of the counts); `back` is the
-    cards' `Card.back`.
+    cards' `Card.back`. `counts` ({grade: (customers, overdue)}) when they are known already (the scope's kept
+    figures, `TeamFigures.grade_counts`), else they are counted from `customers`.
     """
     grades = grades or Grade.values
     limit = limit or COLUMN_LIMIT
-    counts = column_counts(customers, today)
+    counts = counts or column_counts(customers, today)
     cards = overdue_first(with_card_facts(customers.overdue(today) if overdue_only else customers))
     return [
         Column(
@@ -417,6 +425,8 @@ class TeamFigures:
     visits_by_method: list  # (method label, count), most used first
     pool_flow: list  # per week: (monday, into the pool, claimed from it, registered)
     expected: dict  # "days_30" -> {grade: contacts owed}
+    # grade -> (customers, overdue) of the whole scope, as column_counts would count them from the customers
+    grade_counts: dict = field(default_factory=dict)
 
     @cached_property
     def total(self) -> StripRow:
@@ -441,7 +451,10 @@ def team_figures(scope: Scope, today: datetime.date | None = None) -> TeamFigure
     distinct = list(dict.fromkeys(periods.values()))
     aliases = {key: distinct.index(period) for key, period in periods.items()}
     totals = figures.totals(scope, today, distinct, policy)
+    grade_counts = {grade: [0, 0] for grade in Grade.values}
     for group in totals:
+        grade_counts[group["grade"]][0] += group["held"]
+        grade_counts[group["grade"]][1] += int(group["overdue"])
         row = rows.get(group["owner"])
         if row is None:  # held by someone outside the scope's people (e.g. a departed admin): skip
             continue
@@ -486,6 +499,7 @@ def team_figures(scope: Scope, today: datetime.date | None = None) -> TeamFigure
         visits_by_method=visits_by_method,
         pool_flow=pool_flow(scope, weeks),
         expected={f"days_{days}": expected_by_grade(policy, days) for days in COMPLIANCE_PERIODS},
+        grade_counts={grade: tuple(counted) for grade, counted in grade_counts.items()},
     )
 
 

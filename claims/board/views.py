@@ -82,8 +82,18 @@ def board(request):
         context.update(column=Grade(column), page=page, page_query=_querystring(request, "page"))
     else:
         figures = team_figures(scope, today)
+        # Unfiltered (or only some grades' columns chosen), a column's totals are the kept per-rep figures summed:
+        # counting the team's customers again cost 127 ms at 1,000,000 customers.
+        invalid = board_filter.is_bound and not board_filter.form.is_valid()
+        narrowed = invalid or set(context["active_filters"]) - {"grade"}
         context.update(
-            columns=board_columns(customers, today, grades=board_filter.grades, back=back),
+            columns=board_columns(
+                customers,
+                today,
+                grades=board_filter.grades,
+                back=back,
+                counts=None if narrowed else figures.grade_counts,
+            ),
             figures=figures,
             charts=board_charts(figures),
             heartbeats=JobHeartbeat.objects.all() if can_see_job_heartbeats(request.user) else None,
