@@ -37,7 +37,7 @@ from crm.deals.services import (
 from crm.models import Customer
 
 from .checks import RowRefused, parse_amount
-from .parsing import ERRORS_COLUMN, FileUnreadable, normalize_title
+from .parsing import ERRORS_COLUMN, match_headers, normalize_title, refuse_missing_columns
 
 MAX_LINE_GROUPS = 30
 # Fields of the deal form a row fills; the rest of the form keeps its defaults.
@@ -78,32 +78,13 @@ class DealLayout:
 
 
 def read_deal_layout(headers: list[str]) -> DealLayout:
-    layout = DealLayout(headers=headers)
-    titles = _titles()
-    for index, title in enumerate(headers):
-        if not title:
-            continue
-        key = normalize_title(title)
-        if key not in titles:
-            layout.ignored.append(title)
-            continue
-        target = titles[key]
-        if target is None:
-            continue
-        fields = layout.lines.setdefault(target.line, {}) if target.line else layout.deal
-        if target.field in fields:
-            raise FileUnreadable(_("The column “%(title)s” appears twice.") % {"title": title})
-        fields[target.field] = index
+    deal, lines, ignored = match_headers(headers, _titles(), lambda target: (target.line, target.field))
+    layout = DealLayout(headers=headers, deal=deal, lines=lines, ignored=ignored)
     titles_by_field = {column.field: str(column.title) for column in DEAL_COLUMNS if column.field}
     missing = [titles_by_field[name] for name in ("title", "expected_close_on") if name not in layout.deal]
     if "customer" not in layout.deal and "credit_code" not in layout.deal:
         missing.insert(0, titles_by_field["customer"])
-    if missing:
-        raise FileUnreadable(
-            _("The file has no column “%(titles)s”. The first row must hold the column titles, as in the template.")
-            % {"titles": "”, “".join(missing)}
-        )
-    layout.lines = dict(sorted(layout.lines.items()))
+    refuse_missing_columns(missing)
     return layout
 
 

@@ -567,32 +567,47 @@ class Layout:
     ignored: list[str] = field(default_factory=list)  # titles of columns the import does not read
 
 
-def read_layout(headers: list[str]) -> Layout:
-    layout = Layout(headers=headers)
-    titles = _titles()
+def match_headers(headers: list[str], titles: dict, place) -> tuple[dict, dict, list]:
+    """Which index holds which field: (the row's own fields, {group number: its fields}, the titles not read).
+
+    `titles` maps a normalized title to its target (None: a column known and not read); `place(target)` gives
+    the target's (group number, or None for the row's own fields, and field name). A title twice is refused."""
+    own, groups, ignored = {}, {}, []
     for index, title in enumerate(headers):
         if not title:
             continue
         key = normalize_title(title)
         if key not in titles:
-            layout.ignored.append(title)
+            ignored.append(title)
             continue
-        target = titles[key]
-        if target is None:
+        if titles[key] is None:
             continue
-        fields = layout.contacts.setdefault(target.contact, {}) if target.contact else layout.customer
-        if target.column.field in fields:
+        group, name = place(titles[key])
+        fields = groups.setdefault(group, {}) if group else own
+        if name in fields:
             raise FileUnreadable(_("The column “%(title)s” appears twice.") % {"title": title})
-        fields[target.column.field] = index
-    missing = [
-        str(column.title)
-        for column in CUSTOMER_COLUMNS
-        if column.field in REQUIRED_FIELDS and column.field not in layout.customer
-    ]
+        fields[name] = index
+    return own, dict(sorted(groups.items())), ignored
+
+
+def refuse_missing_columns(missing: list[str]) -> None:
     if missing:
         raise FileUnreadable(
             _("The file has no column “%(titles)s”. The first row must hold the column titles, as in the template.")
             % {"titles": "”, “".join(missing)}
         )
-    layout.contacts = dict(sorted(layout.contacts.items()))
+
+
+def read_layout(headers: list[str]) -> Layout:
+    customer, contacts, ignored = match_headers(
+        headers, _titles(), lambda target: (target.contact, target.column.field)
+    )
+    layout = Layout(headers=headers, customer=customer, contacts=contacts, ignored=ignored)
+    refuse_missing_columns(
+        [
+            str(column.title)
+            for column in CUSTOMER_COLUMNS
+            if column.field in REQUIRED_FIELDS and column.field not in layout.customer
+        ]
+    )
     return layout
