@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -31,12 +32,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
-from crm.deals.models import Opportunity, Period, PeriodKind, SalesTarget, Stage, StageChange, Status
+from crm.deals.models import (
+    DealTally,
+    Opportunity,
+    Period,
+    PeriodKind,
+    PipelineTotal,
+    SalesTarget,
+    Stage,
+    StageChange,
+    Status,
+    TallyKind,
+)
 
 from .services import Scope
 
 STUCK_LIST = 10  # the longest-stuck deals listed on the page; the pipeline's filter shows the rest
-WIN_RATE_DAYS = 365
+WIN_RATE_MONTHS = 12
 CENT = Decimal("0.01")
 PERIOD_KINDS = (PeriodKind.MONTH, PeriodKind.QUARTER)
 
@@ -121,20 +133,27 @@ def _scope_deals(scope: Scope) -> QuerySet:
     return Opportunity.objects.filter(customer__owner__in=scope.people)
 
 
+def _scope_owners(scope: Scope, field: str = "owner") -> Q:
+    return Q(**{f"{field}__isnull": False}) if scope.is_company else Q(**{f"{field}__in": scope.people})
+
+
+def _counted_this_quarter(quarter: Period) -> Q:
+    return Q(status=Status.OPEN, expected_close_on__range=quarter.days) | Q(
+        status=Status.WON, closed_on__range=quarter.days
+    )
+
+
+def _with_active_claim() -> QuerySet:
+    return Opportunity.objects.annotate(
+        claim=FilteredRelation("customer__claims", condition=Q(customer__claims__ended_at__isnull=True))
+    )
+
+
 def _credit_legs(scope: Scope, month: Period, quarter: Period) -> list[QuerySet]:
     """Two grouped queries, one row per person: the holders' shares of their customers' deals, and the shares
     of the reps a split gave the rest to. Only the deals that can count this quarter are read."""
-    counted = Q(status=Status.OPEN, expected_close_on__range=quarter.days) | Q(
-        status=Status.WON, closed_on__range=quarter.days
-    )
-    deals = Opportunity.objects.annotate(
-        claim=FilteredRelation("customer__claims", condition=Q(customer__claims__ended_at__isnull=True))
-    ).filter(counted)
-    holders = (
-        deals.filter(customer__owner__isnull=False)
-        if scope.is_company
-        else deals.filter(customer__owner__in=scope.people)
-    )
+    deals = _with_active_claim().filter(_counted_this_quarter(quarter))
+    holders = deals.filter(_scope_owners(scope, "customer__owner"))
     others = deals.filter(claim__shared_with__isnull=False)
     if not scope.is_company:
         others = others.filter(claim__shared_with__in=scope.people)
@@ -159,11 +178,54 @@ def _sums(share, month: Period, quarter: Period) -> dict:
     return sums
 
 
-def win_rates(scope: Scope, today: datetime.date) -> tuple[list[StageRate], datetime.date]:
-    """Of the deals closed in the last 12 months that got at least as far as each stage (their history reached
-    it or a later one), the share that were won; one query besides the stages."""
-    since = today - datetime.timedelta(days=WIN_RATE_DAYS - 1)
-    stages = Stage.objects.in_use()
+def _split_shares(scope: Scope, month: Period, quarter: Period) -> QuerySet:
+    """What splits move from holders to the other reps this quarter, one row per (holder, other rep, share)
+    (× 10,000 and × 100 as `_sums`): the kept tallies credit the holder with every deal, and splits are few."""
+    deals = _with_active_claim().filter(_counted_this_quarter(quarter), claim__shared_with__isnull=False)
+    if not scope.is_company:
+        deals = deals.filter(Q(customer__owner__in=scope.people) | Q(claim__shared_with__in=scope.people))
+    return (
+        deals.order_by()
+        .values(holder=F("customer__owner"), other=F("claim__shared_with"))
+        .annotate(**_sums(Value(100) - F("claim__holder_share"), month, quarter))
+    )
+
+
+@dataclass
+class DealFigures:
+    """What the forecast reads of the scope's deals, from the kept tallies (PostgreSQL) or counted (SQLite):
+    per person and period the weighted forecast and won amounts, per person the stuck deals, and the closed
+    deals of the win rate's months grouped by their furthest stage's order: (order, deals, won)."""
+
+    credit: dict = field(default_factory=dict)  # person -> kind -> [weighted, won]
+    stuck: dict = field(default_factory=dict)  # person -> count
+    closed_by_furthest: list = field(default_factory=list)
+
+    def add_credit(self, person, kind, weighted=Decimal(0), won=Decimal(0)):
+        figures = self.credit.setdefault(person, {}).setdefault(kind, [Decimal(0), Decimal(0)])
+        figures[0] += weighted
+        figures[1] += won
+
+    def add_groups(self, groups, sign=1):
+        """Per-person rows of `_sums` (× 10,000 and × 100), added (or, sign -1, taken away) from `person`."""
+        for group, person in groups:
+            for kind in PERIOD_KINDS:
+                self.add_credit(
+                    person,
+                    kind,
+                    sign * (group[f"weighted_{kind}"] or 0) / Decimal(10000),
+                    sign * (group[f"won_{kind}"] or 0) / Decimal(100),
+                )
+
+
+def _counted_figures(scope: Scope, month: Period, quarter: Period, since: datetime.date, now) -> DealFigures:
+    """Four grouped queries over the scope's deals: the two credit legs, the stuck deals, the win rate."""
+    figures = DealFigures()
+    for leg in _credit_legs(scope, month, quarter):
+        figures.add_groups((group, group["person"]) for group in leg)
+    stuck = _scope_deals(scope).past_usual_time(now)
+    for group in stuck.order_by().values("customer__owner").annotate(n=Count("pk")):
+        figures.stuck[group["customer__owner"]] = group["n"]
     furthest = (
         StageChange.objects.filter(opportunity=OuterRef("pk"))
         .order_by()
@@ -174,27 +236,87 @@ def win_rates(scope: Scope, today: datetime.date) -> tuple[list[StageRate], date
     closed = (
         _scope_deals(scope)
         .exclude(status=Status.OPEN)
-        .filter(closed_on__range=(since, today))
+        .filter(closed_on__range=(since, month.days[1]))
         .annotate(furthest=Subquery(furthest))
     )
     # Grouped by how far a deal got, the subquery runs once per deal; a filtered count per stage repeated it for
-    # each of the 12 counts (235 ms at 100,000 customers). A handful of groups are summed up per stage here.
-    groups = (
+    # each of the 12 counts (235 ms at 100,000 customers).
+    figures.closed_by_furthest = list(
         closed.order_by()
         .values("furthest")
         .annotate(deals=Count("pk"), won=Count("pk", filter=Q(status=Status.WON)))
         .values_list("furthest", "deals", "won")
     )
-    groups = [(furthest, deals, won) for furthest, deals, won in groups if furthest is not None]
-    rates = [
+    return figures
+
+
+def _kept_figures(
+    scope: Scope, month: Period, quarter: Period, since: datetime.date, today: datetime.date, stages: list[Stage]
+) -> DealFigures:
+    """Three small queries whatever the number of deals: the scope's tallies of this quarter and the win rate's
+    months and the stage entries of the last usual days, their open deals per stage, and what splits move."""
+    figures = DealFigures()
+    usual = {stage.pk: stage.usual_days for stage in stages}
+    order = {stage.pk: stage.order for stage in stages}
+    entered_since = today - datetime.timedelta(days=max(usual.values(), default=0))
+    # One branch per kind, so each reads its days' range of the (owner, kind, day) key, not the owner's every row.
+    columns = ("owner", "kind", "day", "stage", "count", "won", "amount")
+    mine = DealTally.objects.filter(_scope_owners(scope)).order_by()
+    tallies = (
+        mine.filter(kind=TallyKind.EXPECTED, day__range=(quarter.starts_on, quarter.days[1]))
+        .values_list(*columns)
+        .union(
+            mine.filter(kind=TallyKind.CLOSED, day__range=(since, quarter.days[1])).values_list(*columns),
+            mine.filter(kind=TallyKind.ENTERED, day__gte=entered_since).values_list(*columns),
+            all=True,
+        )
+    )
+    not_stuck, closed = {}, {}
+    for person, kind, day, stage, count, won, amount in tallies:
+        if kind == TallyKind.ENTERED:
+            # Entered on `day`: within the usual days until today is more than `usual` days after it.
+            if (today - day).days <= usual[stage]:
+                not_stuck[person] = not_stuck.get(person, 0) + count
+            continue
+        for period_kind, period in ((PeriodKind.MONTH, month), (PeriodKind.QUARTER, quarter)):
+            if period.starts_on <= day <= period.days[1]:
+                if kind == TallyKind.EXPECTED:
+                    figures.add_credit(person, period_kind, weighted=amount)
+                else:
+                    figures.add_credit(person, period_kind, won=amount)
+        if kind == TallyKind.CLOSED and day <= month.starts_on and stage is not None:
+            deals, wins = closed.get(order[stage], (0, 0))
+            closed[order[stage]] = (deals + count, wins + won)
+    figures.closed_by_furthest = [(furthest, deals, won) for furthest, (deals, won) in closed.items()]
+
+    open_deals = PipelineTotal.objects.filter(_scope_owners(scope)).order_by().values("owner").annotate(n=Sum("count"))
+    for group in open_deals:
+        figures.stuck[group["owner"]] = group["n"] - not_stuck.get(group["owner"], 0)
+
+    splits = list(_split_shares(scope, month, quarter))
+    figures.add_groups(((group, group["holder"]) for group in splits), sign=-1)
+    figures.add_groups((group, group["other"]) for group in splits)
+    return figures
+
+
+def _win_rates(stages: list[Stage], closed_by_furthest: list) -> list[StageRate]:
+    """Of the closed deals, per stage in use, those whose history reached it or a later one, and of them won."""
+    groups = [(furthest, deals, won) for furthest, deals, won in closed_by_furthest if furthest is not None]
+    return [
         StageRate(
             stage,
             sum(deals for furthest, deals, _won in groups if furthest >= stage.order),
             sum(won for furthest, _deals, won in groups if furthest >= stage.order),
         )
         for stage in stages
+        if stage.is_active
     ]
-    return rates, since
+
+
+def win_rate_since(today: datetime.date) -> datetime.date:
+    """The first day of the win rate's twelve months: this month and the eleven before."""
+    months = today.year * 12 + today.month - 1 - (WIN_RATE_MONTHS - 1)
+    return datetime.date(months // 12, months % 12 + 1, 1)
 
 
 def _by_team(rows: list[ForecastRow]) -> list[ForecastRow]:
@@ -207,22 +329,29 @@ def _by_team(rows: list[ForecastRow]) -> list[ForecastRow]:
 
 
 def board_forecast(scope: Scope, today: datetime.date | None = None, now: datetime.datetime | None = None) -> Forecast:
-    """Everything the forecast section shows, in eight queries whatever the number of deals and people."""
+    """Everything the forecast section shows, in seven queries whatever the number of deals and people (eight
+    on SQLite, where the deals are counted)."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     month = Period.containing(PeriodKind.MONTH, today)
     quarter = Period.containing(PeriodKind.QUARTER, today)
+    since = win_rate_since(today)
     people = scope.people.select_related("team").order_by("last_name", "first_name", "username")
     rows = {person.pk: ForecastRow(label=str(person), person=person) for person in people}
+    stages = list(Stage.objects.order_by("order", "pk"))
 
-    for leg in _credit_legs(scope, month, quarter):
-        for group in leg:
-            row = rows.get(group["person"])
-            if row is None:
-                continue
-            for kind in PERIOD_KINDS:
-                row.periods[kind].weighted += (group[f"weighted_{kind}"] or 0) / Decimal(10000)
-                row.periods[kind].won += (group[f"won_{kind}"] or 0) / Decimal(100)
+    if connection.vendor == "postgresql":
+        figures = _kept_figures(scope, month, quarter, since, today, stages)
+    else:
+        figures = _counted_figures(scope, month, quarter, since, now)
+    for person, periods in figures.credit.items():
+        if person in rows:
+            for kind, (weighted, won) in periods.items():
+                rows[person].periods[kind].weighted += weighted
+                rows[person].periods[kind].won += won
+    for person, count in figures.stuck.items():
+        if person in rows:
+            rows[person].stuck = count
 
     targets = SalesTarget.objects.filter(
         Q(kind=PeriodKind.MONTH, starts_on=month.starts_on) | Q(kind=PeriodKind.QUARTER, starts_on=quarter.starts_on)
@@ -234,25 +363,21 @@ def board_forecast(scope: Scope, today: datetime.date | None = None, now: dateti
             rows[target["rep"]].periods[target["kind"]].target = target["amount"]
 
     stuck = _scope_deals(scope).past_usual_time(now)
-    for group in stuck.order_by().values("customer__owner").annotate(n=Count("pk")):
-        if group["customer__owner"] in rows:
-            rows[group["customer__owner"]].stuck = group["n"]
     listed = list(stuck.select_related("customer__owner", "stage").order_by("stage_entered_at", "pk")[:STUCK_LIST])
 
     for row in rows.values():
-        for figures in row.periods.values():
-            figures.weighted, figures.won = figures.weighted.quantize(CENT), figures.won.quantize(CENT)
+        for period in row.periods.values():
+            period.weighted, period.won = period.weighted.quantize(CENT), period.won.quantize(CENT)
     shown = [
         row
         for row in rows.values()
         if (row.person.is_active and not row.person.has_departed)
         or row.stuck
-        or any(figures.weighted or figures.won for figures in row.periods.values())
+        or any(period.weighted or period.won for period in row.periods.values())
     ]
     total = ForecastRow(label=_("Total"))
     for row in shown:
         total.add(row)
-    rates, since = win_rates(scope, today)
     return Forecast(
         today=today,
         month=month,
@@ -261,6 +386,6 @@ def board_forecast(scope: Scope, today: datetime.date | None = None, now: dateti
         total=total,
         stuck_deals=listed,
         stuck_total=total.stuck,
-        win_rates=rates,
+        win_rates=_win_rates(stages, figures.closed_by_furthest),
         win_rate_since=since,
     )

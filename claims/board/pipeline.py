@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from crm.deals.models import Opportunity, Stage, Status
@@ -58,9 +58,7 @@ def pipeline_summary(scope: Scope, today: datetime.date, now: datetime.datetime 
     total = StageRow(None, sum(r.count for r in stages), sum((r.total for r in stages), Decimal(0)),
                      sum((r.weighted for r in stages), Decimal(0)))  # fmt: skip
     since = today - datetime.timedelta(days=CLOSED_DAYS - 1)
-    in_stage = ExpressionWrapper(now - F("stage_entered_at"), output_field=DurationField())
-    usual = ExpressionWrapper(F("stage__usual_days") * datetime.timedelta(days=1), output_field=DurationField())
-    stuck = _listed(open_deals.alias(in_stage=in_stage, usual=usual).filter(in_stage__gt=usual), "stage_entered_at")
+    stuck = _listed(open_deals.past_usual_time(now), "stage_entered_at")
     for deal in stuck.deals:
         deal.days = deal.days_in_stage(now)
     return {

@@ -3,7 +3,6 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
@@ -97,7 +96,7 @@ class DealFilter(django_filters.FilterSet):
     def filter_stuck(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(stage_entered_at__lt=timezone.now() - datetime.timedelta(days=int(value)))
+        return queryset.stuck(int(value))
 
     def filter_past_usual(self, queryset, name, value):
         return queryset.past_usual_time() if value else queryset
