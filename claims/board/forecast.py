@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     Count,
+    DateField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -254,30 +255,20 @@ def _kept_figures(
     scope: Scope, month: Period, quarter: Period, since: datetime.date, today: datetime.date, stages: list[Stage]
 ) -> DealFigures:
     """Three small queries whatever the number of deals: the scope's tallies of this quarter and the win rate's
-    months and the stage entries of the last usual days, their open deals per stage, and what splits move."""
+    months, each rep's open deals less those that entered their stage within its usual days, and what splits
+    move."""
     figures = DealFigures()
-    usual = {stage.pk: stage.usual_days for stage in stages}
     order = {stage.pk: stage.order for stage in stages}
-    entered_since = today - datetime.timedelta(days=max(usual.values(), default=0))
     # One branch per kind, so each reads its days' range of the (owner, kind, day) key, not the owner's every row.
     columns = ("owner", "kind", "day", "stage", "count", "won", "amount")
     mine = DealTally.objects.filter(_scope_owners(scope)).order_by()
     tallies = (
         mine.filter(kind=TallyKind.EXPECTED, day__range=(quarter.starts_on, quarter.days[1]))
         .values_list(*columns)
-        .union(
-            mine.filter(kind=TallyKind.CLOSED, day__range=(since, quarter.days[1])).values_list(*columns),
-            mine.filter(kind=TallyKind.ENTERED, day__gte=entered_since).values_list(*columns),
-            all=True,
-        )
+        .union(mine.filter(kind=TallyKind.CLOSED, day__range=(since, quarter.days[1])).values_list(*columns), all=True)
     )
-    not_stuck, closed = {}, {}
+    closed = {}
     for person, kind, day, stage, count, won, amount in tallies:
-        if kind == TallyKind.ENTERED:
-            # Entered on `day`: within the usual days until today is more than `usual` days after it.
-            if (today - day).days <= usual[stage]:
-                not_stuck[person] = not_stuck.get(person, 0) + count
-            continue
         for period_kind, period in ((PeriodKind.MONTH, month), (PeriodKind.QUARTER, quarter)):
             if period.starts_on <= day <= period.days[1]:
                 if kind == TallyKind.EXPECTED:
@@ -289,9 +280,24 @@ def _kept_figures(
             closed[order[stage]] = (deals + count, wins + won)
     figures.closed_by_furthest = [(furthest, deals, won) for furthest, (deals, won) in closed.items()]
 
-    open_deals = PipelineTotal.objects.filter(_scope_owners(scope)).order_by().values("owner").annotate(n=Sum("count"))
-    for group in open_deals:
-        figures.stuck[group["owner"]] = group["n"] - not_stuck.get(group["owner"], 0)
+    # Stuck: the open deals (the pipeline's kept totals) less those entered on a day within the stage's usual days
+    # (a deal is stuck once today is more than `usual` days after the day it entered), summed in SQL per rep.
+    entered_since = today - datetime.timedelta(days=max((stage.usual_days for stage in stages), default=0))
+    still_usual = ExpressionWrapper(F("day") + F("stage__usual_days"), output_field=DateField())
+    recent = mine.filter(kind=TallyKind.ENTERED, day__gte=entered_since).alias(usual_until=still_usual)
+    parts = (
+        PipelineTotal.objects.filter(_scope_owners(scope))
+        .order_by()
+        .values("owner")
+        .annotate(n=Sum("count"))
+        .values_list("owner", "n")
+        .union(
+            recent.filter(usual_until__gte=today).values("owner").annotate(n=-Sum("count")).values_list("owner", "n"),
+            all=True,
+        )
+    )
+    for person, count in parts:
+        figures.stuck[person] = figures.stuck.get(person, 0) + count
 
     splits = list(_split_shares(scope, month, quarter))
     figures.add_groups(((group, group["holder"]) for group in splits), sign=-1)
