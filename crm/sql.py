@@ -30,3 +30,12 @@ def statement_trigger_function(name: str, statements: list[str]) -> str:
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $function$ BEGIN {body} RETURN NULL; END; "
         "$function$ LANGUAGE plpgsql"
     )
+
+
+def rows_differ(one: str, other: str, columns) -> str:
+    """SQL true when the rows aliased `one` and `other` differ in any of `columns` (NULLs compared as values)."""
+
+    def row(alias):
+        return "(" + ", ".join(f"{alias}.{column}" for column in columns) + ")"
+
+    return f"{row(one)} IS DISTINCT FROM {row(other)}"

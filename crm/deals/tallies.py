@@ -10,7 +10,7 @@ the new one. Rows are upserted in key order, so two transactions lock them in th
 
 from django.conf import settings
 
-from crm.sql import statement_trigger_function
+from crm.sql import rows_differ, statement_trigger_function
 
 TABLE = "deals_dealtally"
 
@@ -56,13 +56,6 @@ def _deal_rows(sign: int, deals: str, where: str = "TRUE", join: str = "") -> st
     )
 
 
-def _changed(one: str, other: str) -> str:
-    def row(alias):
-        return "(" + ", ".join(f"{alias}.{column}" for column in COUNTED) + ")"
-
-    return f"{row(one)} IS DISTINCT FROM {row(other)}"
-
-
 def _holder_rows(sign: int, holder: str) -> str:
     return (
         f"SELECT {sign}, {holder}.owner_id, row.kind, row.day, row.stage_id, row.won, row.amount "  # noqa: S608
@@ -75,9 +68,9 @@ def _holder_rows(sign: int, holder: str) -> str:
 DEALS_INSERTED = UPSERT.format(source=_deal_rows(1, "new_deals"))
 DEALS_DELETED = UPSERT.format(source=_deal_rows(-1, "old_deals"))
 DEALS_UPDATED = UPSERT.format(
-    source=_deal_rows(-1, "old_deals", _changed("deal", "after"), "JOIN new_deals AS after USING (id)")
+    source=_deal_rows(-1, "old_deals", rows_differ("deal", "after", COUNTED), "JOIN new_deals AS after USING (id)")
     + " UNION ALL "
-    + _deal_rows(1, "new_deals", _changed("deal", "before"), "JOIN old_deals AS before USING (id)")
+    + _deal_rows(1, "new_deals", rows_differ("deal", "before", COUNTED), "JOIN old_deals AS before USING (id)")
 )
 HOLDERS_CHANGED = UPSERT.format(
     source=_holder_rows(-1, "old_customers") + " UNION ALL " + _holder_rows(1, "new_customers")

@@ -7,7 +7,7 @@ all its open deals' shares from the old holder to the new one. Rows are upserted
 transactions lock them in the same order.
 """
 
-from crm.sql import statement_trigger_function
+from crm.sql import rows_differ, statement_trigger_function
 
 TABLE = "deals_pipelinetotal"
 
@@ -36,13 +36,6 @@ def _deal_share(sign: int, rows: str, where: str = "TRUE", join: str = "") -> st
     )
 
 
-def _changed(one: str, other: str) -> str:
-    def row(alias):
-        return "(" + ", ".join(f"{alias}.{column}" for column in COUNTED) + ")"
-
-    return f"{row(one)} IS DISTINCT FROM {row(other)}"
-
-
 def _holder_share(sign: int, holder: str) -> str:
     return (
         f"SELECT {sign}, {holder}.owner_id, deal.stage_id, deal.amount, deal.probability "  # noqa: S608
@@ -55,9 +48,9 @@ def _holder_share(sign: int, holder: str) -> str:
 DEALS_INSERTED = UPSERT.format(source=_deal_share(1, "new_deals"))
 DEALS_DELETED = UPSERT.format(source=_deal_share(-1, "old_deals"))
 DEALS_UPDATED = UPSERT.format(
-    source=_deal_share(-1, "old_deals", _changed("deal", "after"), "JOIN new_deals AS after USING (id)")
+    source=_deal_share(-1, "old_deals", rows_differ("deal", "after", COUNTED), "JOIN new_deals AS after USING (id)")
     + " UNION ALL "
-    + _deal_share(1, "new_deals", _changed("deal", "before"), "JOIN old_deals AS before USING (id)")
+    + _deal_share(1, "new_deals", rows_differ("deal", "before", COUNTED), "JOIN old_deals AS before USING (id)")
 )
 HOLDERS_CHANGED = UPSERT.format(
     source=_holder_share(-1, "old_customers") + " UNION ALL " + _holder_share(1, "new_customers")
