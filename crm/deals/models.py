@@ -168,8 +168,9 @@ def _start_of_day_back(now, days: int) -> datetime.datetime:
 class Opportunity(models.Model):
     """A deal: equipment a customer may buy from us, moving through the stages to won, lost or abandoned."""
 
+    # Indexed by `deal_customer` below (its first column), not by an index of its own.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="opportunities"
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="opportunities", db_index=False
     )
     title = models.CharField(pgettext_lazy("deal", "title"), max_length=200)
     stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="+")
@@ -234,7 +235,17 @@ class Opportunity(models.Model):
         indexes = [
             # The pipeline: open deals by stage, oldest in the stage first.
             models.Index(fields=["status", "stage", "stage_entered_at"], name="deal_pipeline"),
-            models.Index(fields=["customer", "status"], name="deal_customer"),
+            # A customer's deals, with what their tallies read (crm/deals/tallies.py): when the lapse sweep hands
+            # 110,000 customers to the pool, the tallies' trigger reads their 220,000 deals from this index alone
+            # instead of from the table (24 s of the sweep's UPDATE at 1,000,000 customers). On PostgreSQL.
+            models.Index(
+                fields=["customer", "status"],
+                include=[
+                    "stage", "stage_entered_at", "amount", "probability", "expected_close_on", "closed_on",
+                    "furthest_stage",
+                ],
+                name="deal_customer_tallied",
+            ),  # fmt: skip
             # The pipeline's cards: each stage's first open deals in close order, read from the index's start
             # (at 100,000 customers a stage's 23,000 open deals were sorted whole for 12 cards: 100 ms a stage).
             models.Index(

@@ -56,15 +56,6 @@ def _deal_rows(sign: int, deals: str, where: str = "TRUE", join: str = "") -> st
     )
 
 
-def _holder_rows(sign: int, holder: str) -> str:
-    return (
-        f"SELECT {sign}, {holder}.owner_id, row.kind, row.day, row.stage_id, row.won, row.amount "  # noqa: S608
-        "FROM old_customers JOIN new_customers ON new_customers.id = old_customers.id "
-        "JOIN deals_opportunity AS deal ON deal.customer_id = old_customers.id "
-        f"{_rows_of('deal')} WHERE row.counts AND old_customers.owner_id IS DISTINCT FROM new_customers.owner_id"
-    )
-
-
 DEALS_INSERTED = UPSERT.format(source=_deal_rows(1, "new_deals"))
 DEALS_DELETED = UPSERT.format(source=_deal_rows(-1, "old_deals"))
 DEALS_UPDATED = UPSERT.format(
@@ -72,8 +63,22 @@ DEALS_UPDATED = UPSERT.format(
     + " UNION ALL "
     + _deal_rows(1, "new_deals", rows_differ("deal", "before", COUNTED), "JOIN old_deals AS before USING (id)")
 )
+
+# The deals of the customers whose holder changed, read first (a materialized CTE): PostgreSQL knows nothing of a
+# transition table's size and guessed 62 million changed customers for the lapse sweep's 110,000, so it worked out
+# the tally rows of all 2 million deals before joining them (17 of the sweep's 24 s in this trigger).
 HOLDERS_CHANGED = UPSERT.format(
-    source=_holder_rows(-1, "old_customers") + " UNION ALL " + _holder_rows(1, "new_customers")
+    source=(
+        "WITH moved AS MATERIALIZED ("  # noqa: S608
+        "SELECT old_customers.owner_id AS old_owner, new_customers.owner_id AS new_owner, "
+        f"{', '.join('deal.' + column for column in COUNTED)} "
+        "FROM old_customers JOIN new_customers ON new_customers.id = old_customers.id "
+        "JOIN deals_opportunity AS deal ON deal.customer_id = old_customers.id "
+        "WHERE old_customers.owner_id IS DISTINCT FROM new_customers.owner_id) "
+        "SELECT holder.sign, holder.owner_id, row.kind, row.day, row.stage_id, row.won, row.amount "
+        "FROM moved AS deal CROSS JOIN LATERAL (VALUES (-1, deal.old_owner), (1, deal.new_owner)) "
+        f"AS holder (sign, owner_id) {_rows_of('deal')} WHERE row.counts"
+    )
 )
 
 # A deal's furthest stage: the highest-ordered stage its history entered. History is append-only, so a new entry
@@ -91,11 +96,13 @@ WHERE deal.id = best.opportunity_id
           < best."order")
 """
 
+HOLDER_FUNCTION = statement_trigger_function("deals_tally_holder", [HOLDERS_CHANGED])
+
 CREATE = [
     statement_trigger_function("deals_tally_insert", [DEALS_INSERTED]),
     statement_trigger_function("deals_tally_delete", [DEALS_DELETED]),
     statement_trigger_function("deals_tally_update", [DEALS_UPDATED]),
-    statement_trigger_function("deals_tally_holder", [HOLDERS_CHANGED]),
+    HOLDER_FUNCTION,
     statement_trigger_function("deals_furthest_stage", [FURTHEST_RAISED]),
     "CREATE TRIGGER tally_insert AFTER INSERT ON deals_opportunity REFERENCING NEW TABLE AS new_deals "
     "FOR EACH STATEMENT EXECUTE FUNCTION deals_tally_insert()",
