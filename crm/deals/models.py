@@ -241,7 +241,12 @@ class Opportunity(models.Model):
             models.Index(
                 fields=["customer", "status"],
                 include=[
-                    "stage", "stage_entered_at", "amount", "probability", "expected_close_on", "closed_on",
+                    "stage",
+                    "stage_entered_at",
+                    "amount",
+                    "probability",
+                    "expected_close_on",
+                    "closed_on",
                     "furthest_stage",
                 ],
                 name="deal_customer_tallied",

@@ -8,8 +8,7 @@ from crm.indexes import PostgresOnly
 from crm.models import Customer
 
 POSTGRES_ONLY = [index for index in Customer._meta.indexes if isinstance(index, PostgresOnly)]
-BUILT_BY_MIGRATIONS = {  # 0003, 0012, 0013, 0015
-    "crm_customer_name_trgm",
+BUILT_BY_MIGRATIONS = {  # 0003, 0012, 0013, 0015 (the name's own trigrams dropped in 0026)
     "crm_customer_name_normalized_trgm",
     "crm_customer_name_pinyin_trgm",
     "crm_customer_name_initials_trgm",

@@ -11,9 +11,12 @@ def test_trigram_indexes_exist_for_name_search():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'crm_customer'")
         indexes = dict(cursor.fetchall())
-    for column in ["name", "name_normalized", "name_pinyin", "name_initials"]:
+    for column in ["name_normalized", "name_pinyin", "name_initials"]:
         definition = indexes[f"crm_customer_{column}_trgm"]
         assert "gin" in definition and "gin_trgm_ops" in definition
+    # The name is searched case-insensitively (UPPER(name) LIKE): its trigrams are of UPPER(name) (0015, 0026).
+    assert "gin_trgm_ops" in indexes["customer_name_upper_trgm"] and "upper" in indexes["customer_name_upper_trgm"]
+    assert "crm_customer_name_trgm" not in indexes
 
 
 def test_database_collation_keeps_chinese_searchable():
