@@ -877,7 +877,8 @@ class Generator(OwnershipAndComplaints, Deals):
         """The contacts with the search keys and phone rows that Contact.save() and bulk_create() give them."""
         pks = self.rows(Contact, CONTACT_FIELDS, batch, pks=True)
         phones = [(pk, number) for pk, row in zip(pks, batch, strict=True) for number in split_phones(row[4])]
-        self.rows(ContactPhone, ("contact_id", "number"), phones)
+        if connection.vendor == "postgresql":  # elsewhere Contact.objects.bulk_create() wrote them already
+            self.rows(ContactPhone, ("contact_id", "number"), phones)
         return Counter({"contacts": len(batch), "contact phones": len(phones)})
 
     # --- visits ----------------------------------------------------------------------------------------
