@@ -19,6 +19,7 @@ from accounts import audit
 from accounts.models import AuditAction, User
 from accounts.permissions import sells
 from crm import reasons
+from crm.dates import day_start
 from crm.formatting import full_date
 from crm.models import Customer, NotificationKind, PoolReason
 from crm.normalize import normalize_name, split_phones
@@ -168,10 +169,6 @@ def _record(
 LOST_KINDS = [EventKind.RELEASED, EventKind.LAPSED, EventKind.TRANSFERRED, EventKind.DECIDED]
 
 
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 @dataclass(frozen=True)
 class ClaimWait:
     """The two date rules of a pool claim for one rep and customer, as local days."""
@@ -192,7 +189,7 @@ def claim_waits(*, customers, rep: User, policy: OwnershipPolicy, today: datetim
     lost = {}
     if policy.reclaim_cooldown_days and customers:
         # A cool-down counts local days: lost on day D, claimable again on D + the cool-down days.
-        since = _start_of_day(today - datetime.timedelta(days=policy.reclaim_cooldown_days - 1))
+        since = day_start(today - datetime.timedelta(days=policy.reclaim_cooldown_days - 1))
         lost = dict(
             OwnershipEvent.objects.filter(
                 customer__in=[customer.pk for customer in customers], from_user=rep, kind__in=LOST_KINDS, at__gte=since
@@ -268,9 +265,7 @@ def claim_refusal(*, customer: Customer, rep: User, policy: OwnershipPolicy, now
     refusal = holding_limit_refusal(holder=rep, policy=policy, customer=customer)
     if refusal:
         return refusal
-    claimed_today = OwnershipEvent.objects.filter(
-        actor=rep, kind=EventKind.CLAIMED, at__gte=_start_of_day(today)
-    ).count()
+    claimed_today = OwnershipEvent.objects.filter(actor=rep, kind=EventKind.CLAIMED, at__gte=day_start(today)).count()
     if claimed_today >= policy.daily_claim_cap:
         return _(
             "You have claimed %(count)s customers from the pool today, the daily limit. "

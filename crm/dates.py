@@ -8,11 +8,17 @@ page showing the record fails. No record of this business is that old.
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .formatting import full_date
 
 EARLIEST_DAY = datetime.date(1900, 1, 1)
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of `day`, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def validate_plausible_day(value):

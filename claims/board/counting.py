@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
 
+from crm.dates import day_start
 from crm.models import Status
 from visits.models import Snooze
 
@@ -18,11 +18,6 @@ COMPLIANCE_PERIODS = (30, 90)
 CHART_WEEKS = 8
 # Overdue bands for the chart, in days past due: (first, last); None: no upper end.
 OVERDUE_BANDS = ((1, 7), (8, 30), (31, None))
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of `day`, in the site's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def next_midnight(day: datetime.date) -> datetime.datetime:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
+from crm.dates import day_start
 from crm.models import BuyingRole, Contact, Customer
 
 
@@ -161,8 +162,7 @@ class OpportunityQuerySet(models.QuerySet):
 def _start_of_day_back(now, days: int) -> datetime.datetime:
     """Local midnight `days` days before the local day of `now`: what entered a stage before it has been there
     more than `days` days (the days a user sees count local dates, not 24-hour spans)."""
-    today = timezone.localdate(now or timezone.now())
-    return timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min))
+    return day_start(timezone.localdate(now or timezone.now()) - datetime.timedelta(days=days))
 
 
 class Opportunity(models.Model):
