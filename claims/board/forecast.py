@@ -44,6 +44,7 @@ from crm.deals.models import (
     StageChange,
     Status,
     TallyKind,
+    month_start,
 )
 
 from .services import Scope
@@ -237,7 +238,7 @@ def _counted_figures(scope: Scope, month: Period, quarter: Period, since: dateti
     closed = (
         _scope_deals(scope)
         .exclude(status=Status.OPEN)
-        .filter(closed_on__range=(since, month.days[1]))
+        .filter(closed_on__range=(since, month.ends_on))
         .annotate(furthest=Subquery(furthest))
     )
     # Grouped by how far a deal got, the subquery runs once per deal; a filtered count per stage repeated it for
@@ -263,14 +264,14 @@ def _kept_figures(
     columns = ("owner", "kind", "day", "stage", "count", "won", "amount")
     mine = DealTally.objects.filter(_scope_owners(scope)).order_by()
     tallies = (
-        mine.filter(kind=TallyKind.EXPECTED, day__range=(quarter.starts_on, quarter.days[1]))
+        mine.filter(kind=TallyKind.EXPECTED, day__range=(quarter.starts_on, quarter.ends_on))
         .values_list(*columns)
-        .union(mine.filter(kind=TallyKind.CLOSED, day__range=(since, quarter.days[1])).values_list(*columns), all=True)
+        .union(mine.filter(kind=TallyKind.CLOSED, day__range=(since, quarter.ends_on)).values_list(*columns), all=True)
     )
     closed = {}
     for person, kind, day, stage, count, won, amount in tallies:
         for period_kind, period in ((PeriodKind.MONTH, month), (PeriodKind.QUARTER, quarter)):
-            if period.starts_on <= day <= period.days[1]:
+            if period.starts_on <= day <= period.ends_on:
                 if kind == TallyKind.EXPECTED:
                     figures.add_credit(person, period_kind, weighted=amount)
                 else:
@@ -321,8 +322,7 @@ def _win_rates(stages: list[Stage], closed_by_furthest: list) -> list[StageRate]
 
 def win_rate_since(today: datetime.date) -> datetime.date:
     """The first day of the win rate's twelve months: this month and the eleven before."""
-    months = today.year * 12 + today.month - 1 - (WIN_RATE_MONTHS - 1)
-    return datetime.date(months // 12, months % 12 + 1, 1)
+    return month_start(today, -(WIN_RATE_MONTHS - 1))
 
 
 def _by_team(rows: list[ForecastRow]) -> list[ForecastRow]:

@@ -537,6 +537,12 @@ class PeriodKind(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
 
 
+def month_start(day: datetime.date, months_later: int = 0) -> datetime.date:
+    """The first day of the month `months_later` months after `day`'s (earlier when negative)."""
+    month = day.month - 1 + months_later
+    return datetime.date(day.year + month // 12, month % 12 + 1, 1)
+
+
 @dataclasses.dataclass(frozen=True)
 class Period:
     """A calendar month or quarter of local dates (Asia/Shanghai), both ends included."""
@@ -555,8 +561,7 @@ class Period:
 
     @property
     def next_starts_on(self) -> datetime.date:
-        month = self.starts_on.month - 1 + self.months
-        return datetime.date(self.starts_on.year + month // 12, month % 12 + 1, 1)
+        return month_start(self.starts_on, self.months)
 
     @property
     def ends_on(self) -> datetime.date:
