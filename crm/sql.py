@@ -39,3 +39,15 @@ def rows_differ(one: str, other: str, columns) -> str:
         return "(" + ", ".join(f"{alias}.{column}" for column in columns) + ")"
 
     return f"{row(one)} IS DISTINCT FROM {row(other)}"
+
+
+def updated_rows(select, columns, old: str = "old_rows", new: str = "new_rows") -> str:
+    """The source of an UPDATE statement trigger's upsert: what `select` gives for the old versions of the rows
+    whose `columns` changed, taken away (sign -1), and for their new versions, added (+1).
+
+    `select(sign, table, where, join)` gives the SELECT of one side, its rows aliased `deal`."""
+    return (
+        select(-1, old, rows_differ("deal", "after", columns), f"JOIN {new} AS after USING (id)")
+        + " UNION ALL "
+        + select(1, new, rows_differ("deal", "before", columns), f"JOIN {old} AS before USING (id)")
+    )

@@ -10,7 +10,7 @@ the new one. Rows are upserted in key order, so two transactions lock them in th
 
 from django.conf import settings
 
-from crm.sql import rows_differ, statement_trigger_function
+from crm.sql import statement_trigger_function, updated_rows
 
 TABLE = "deals_dealtally"
 
@@ -58,11 +58,7 @@ def _deal_rows(sign: int, deals: str, where: str = "TRUE", join: str = "") -> st
 
 DEALS_INSERTED = UPSERT.format(source=_deal_rows(1, "new_deals"))
 DEALS_DELETED = UPSERT.format(source=_deal_rows(-1, "old_deals"))
-DEALS_UPDATED = UPSERT.format(
-    source=_deal_rows(-1, "old_deals", rows_differ("deal", "after", COUNTED), "JOIN new_deals AS after USING (id)")
-    + " UNION ALL "
-    + _deal_rows(1, "new_deals", rows_differ("deal", "before", COUNTED), "JOIN old_deals AS before USING (id)")
-)
+DEALS_UPDATED = UPSERT.format(source=updated_rows(_deal_rows, COUNTED, "old_deals", "new_deals"))
 
 # The deals of the customers whose holder changed, read first (a materialized CTE): PostgreSQL knows nothing of a
 # transition table's size and guessed 62 million changed customers for the lapse sweep's 110,000, so it worked out
@@ -96,13 +92,11 @@ WHERE deal.id = best.opportunity_id
           < best."order")
 """
 
-HOLDER_FUNCTION = statement_trigger_function("deals_tally_holder", [HOLDERS_CHANGED])
-
 CREATE = [
     statement_trigger_function("deals_tally_insert", [DEALS_INSERTED]),
     statement_trigger_function("deals_tally_delete", [DEALS_DELETED]),
     statement_trigger_function("deals_tally_update", [DEALS_UPDATED]),
-    HOLDER_FUNCTION,
+    statement_trigger_function("deals_tally_holder", [HOLDERS_CHANGED]),
     statement_trigger_function("deals_furthest_stage", [FURTHEST_RAISED]),
     "CREATE TRIGGER tally_insert AFTER INSERT ON deals_opportunity REFERENCING NEW TABLE AS new_deals "
     "FOR EACH STATEMENT EXECUTE FUNCTION deals_tally_insert()",

@@ -7,7 +7,7 @@ all its open deals' shares from the old holder to the new one. Rows are upserted
 transactions lock them in the same order.
 """
 
-from crm.sql import rows_differ, statement_trigger_function
+from crm.sql import statement_trigger_function, updated_rows
 
 TABLE = "deals_pipelinetotal"
 
@@ -47,11 +47,7 @@ def _holder_share(sign: int, holder: str) -> str:
 
 DEALS_INSERTED = UPSERT.format(source=_deal_share(1, "new_deals"))
 DEALS_DELETED = UPSERT.format(source=_deal_share(-1, "old_deals"))
-DEALS_UPDATED = UPSERT.format(
-    source=_deal_share(-1, "old_deals", rows_differ("deal", "after", COUNTED), "JOIN new_deals AS after USING (id)")
-    + " UNION ALL "
-    + _deal_share(1, "new_deals", rows_differ("deal", "before", COUNTED), "JOIN old_deals AS before USING (id)")
-)
+DEALS_UPDATED = UPSERT.format(source=updated_rows(_deal_share, COUNTED, "old_deals", "new_deals"))
 HOLDERS_CHANGED = UPSERT.format(
     source=_holder_share(-1, "old_customers") + " UNION ALL " + _holder_share(1, "new_customers")
 )
