@@ -1,17 +1,9 @@
-"""The customer's deals index covers what the tallies read; the tallies' holder trigger reads the moved
-customers' deals first (crm/deals/tallies.py: it worked out every deal's tally rows for the lapse sweep)."""
+"""The customer's deals index covers what the tallies' triggers read (crm/deals/tallies.py) and replaces the foreign
+key's own index."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-from crm.deals import tallies
-
-
-def replace_holder_function(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(tallies.HOLDER_FUNCTION, params=None)
-
 
 class Migration(migrations.Migration):
 
@@ -35,5 +27,4 @@ class Migration(migrations.Migration):
             model_name='opportunity',
             index=models.Index(fields=['customer', 'status'], include=('stage', 'stage_entered_at', 'amount', 'probability', 'expected_close_on', 'closed_on', 'furthest_stage'), name='deal_customer_tallied'),
         ),
-        migrations.RunPython(replace_holder_function, migrations.RunPython.noop),
-    ]
+        ]
