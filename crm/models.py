@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Reverse, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -501,8 +501,10 @@ class CustomerPhone(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "number"], name="customer_phone_unique")]
         indexes = [
-            # Any four or more digits of a number, for the search box: LIKE '%…%' (PostgreSQL only).
+            # Seven or more digits anywhere in a number, for the search box: LIKE '%…%' (PostgreSQL only).
             PostgresGinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="crm_customerphone_number_trgm"),
+            # A number's last four to six digits (尾号): LIKE '…%' on the reversed number (crm.search.phone_rows).
+            PostgresIndex(OpClass(Reverse("number"), name="text_pattern_ops"), name="customerphone_number_tail"),
         ]
 
     def __str__(self):
@@ -695,7 +697,7 @@ class Contact(models.Model):
 
 
 class ContactPhone(models.Model):
-    """A contact's phone number, normalized (digits only), for search by any four digits of it."""
+    """A contact's phone number, normalized (digits only), for search by its last digits or any seven of it."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phone_numbers")
     number = models.CharField(max_length=20)
@@ -703,8 +705,9 @@ class ContactPhone(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "number"], name="contact_phone_unique")]
         indexes = [
-            # Any four or more digits of a number (a missed call shows the last ones): LIKE '%…%' (PostgreSQL only).
+            # As CustomerPhone's: seven or more digits anywhere, and the last four to six (PostgreSQL only).
             PostgresGinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="crm_contactphone_number_trgm"),
+            PostgresIndex(OpClass(Reverse("number"), name="text_pattern_ops"), name="contactphone_number_tail"),
         ]
 
     def __str__(self):

@@ -150,6 +150,9 @@ def person_name_keys(name: str) -> tuple[str, str]:
 
 
 MIN_PHONE_SEARCH_DIGITS = 4  # a missed call shows the last digits of the number
+# Up to this many digits are a number's tail (尾号: what a missed call or a remembered card gives), found at the
+# end of numbers; more are found anywhere in them.
+PHONE_TAIL_DIGITS = 6
 PHONE_SEARCH_TEXT = re.compile(r"[\d\s()+\-.]+")
 
 
@@ -157,7 +160,7 @@ def phone_search_digits(text: str) -> str:
     """The digits to look for inside phone numbers, or "" if `text` is not (part of) a phone number.
 
     Four or more digits, typed with or without the usual separators; a whole number loses China's
-    country code as stored numbers do (+86 138 0013 8000 finds 13800138000).
+    country code as stored numbers do (+86 138 0013 8000 finds 13800138000). See `is_phone_tail`.
     """
     text = unicodedata.normalize("NFKC", text).strip()
     if not PHONE_SEARCH_TEXT.fullmatch(text):
@@ -166,3 +169,8 @@ def phone_search_digits(text: str) -> str:
     if len(digits) < MIN_PHONE_SEARCH_DIGITS:
         return ""
     return normalize_phone(text) or digits[:PHONE_KEY_LENGTH]
+
+
+def is_phone_tail(digits: str) -> bool:
+    """Are these search digits a number's tail, to be found at the end of numbers rather than anywhere?"""
+    return len(digits) <= PHONE_TAIL_DIGITS

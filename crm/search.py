@@ -1,9 +1,10 @@
 """The search box: customers, contacts and (for managers) reps from one line of text, as the user types.
 
 What it matches: a customer's name (any part, also normalized, its pinyin and initials) and credit code,
-a contact's name and its pinyin, and any four or more consecutive digits of a customer's or a contact's
-phone number (a missed call shows the last digits). Visibility as everywhere: a customer the user may not
-see is only named, with its holder, as the duplicate check names it; its contacts are not shown at all.
+a contact's name and its pinyin, and a customer's or a contact's phone number by its last four to six digits
+(尾号: what a missed call shows, what people remember of a number) or by seven or more digits anywhere in it.
+Visibility as everywhere: a customer the user may not see is only named, with its holder, as the duplicate
+check names it; its contacts are not shown at all.
 
 A fixed number of queries whatever the data (one per group), each served by an index on PostgreSQL.
 """
@@ -11,7 +12,7 @@ A fixed number of queries whatever the data (one per group), each served by an i
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Reverse
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -19,7 +20,7 @@ from accounts.models import User
 from accounts.permissions import can_manage_people
 
 from .models import Contact, ContactPhone, Customer, CustomerPhone
-from .normalize import phone_search_digits
+from .normalize import is_phone_tail, phone_search_digits
 
 MIN_LENGTH = 2  # one character matches half the customers: nothing to choose from
 MAX_LENGTH = 100
@@ -36,6 +37,7 @@ BEST_FIRST = (Length("name"), "name", "pk")
 @dataclass
 class SearchResults:
     query: str
+    phone_tail: str = ""  # the digits, when the numbers were searched by their last digits only
     customers: list = field(default_factory=list)  # visible: name, grade, owner, link
     hidden: list = field(default_factory=list)  # not visible: name and holder only
     contacts: list = field(default_factory=list)  # of visible customers, with their customer
@@ -73,12 +75,24 @@ def clean_query(text: str) -> str:
     return text
 
 
+def phone_rows(model, digits):
+    """The rows of a phone table (CustomerPhone, ContactPhone) that `digits` finds.
+
+    A tail is looked up in the index of the reversed numbers: a range of a B-tree, as many rows as end so. Four
+    digits anywhere in a number match eight times as many numbers, and the trigram index gives them only as a
+    bitmap to recheck row by row (297 ms at a million customers' 7 million numbers); seven or more digits are
+    rare enough anywhere that its candidates stay few."""
+    if is_phone_tail(digits):
+        return model.objects.alias(reversed_number=Reverse("number")).filter(reversed_number__startswith=digits[::-1])
+    return model.objects.filter(number__contains=digits)
+
+
 def customers_matching(customers, text, digits):
     if digits:
         # Phone digits: the customers with such a number, or a contact with one; or a credit code starting so.
         # One UNION of indexed lookups: an OR across them would scan every customer.
-        with_phone = CustomerPhone.objects.filter(number__contains=digits).order_by().values("customer")
-        with_contact_phone = ContactPhone.objects.filter(number__contains=digits).order_by().values("contact__customer")
+        with_phone = phone_rows(CustomerPhone, digits).order_by().values("customer")
+        with_contact_phone = phone_rows(ContactPhone, digits).order_by().values("contact__customer")
         with_code = Customer.objects.filter(credit_code__istartswith=text).order_by().values("pk")
         return customers.filter(pk__in=with_phone.union(with_contact_phone, with_code))
     return customers.search(text)
@@ -86,7 +100,7 @@ def customers_matching(customers, text, digits):
 
 def contacts_matching(text, digits):
     if digits:
-        return Contact.objects.filter(pk__in=ContactPhone.objects.filter(number__contains=digits).values("contact"))
+        return Contact.objects.filter(pk__in=phone_rows(ContactPhone, digits).values("contact"))
     return Contact.objects.matching_name(text)
 
 
@@ -97,6 +111,7 @@ def search(user, text: str) -> SearchResults:
     if not text or not user.is_authenticated:
         return results
     digits = phone_search_digits(text)
+    results.phone_tail = digits if digits and is_phone_tail(digits) else ""
     results.customers = list(
         customers_matching(Customer.objects.visible_to(user), text, digits)
         .select_related("owner")

@@ -1,4 +1,5 @@
-"""On PostgreSQL the search box is served by indexes: trigrams over the digits of phones, bigrams of contact names."""
+"""On PostgreSQL the search box is served by indexes: the reversed phone numbers for their last digits, trigrams
+for seven digits anywhere, bigrams of contact names."""
 
 import pytest
 from django.db import connection
@@ -33,14 +34,23 @@ def plan(queryset):
             cursor.execute("SET enable_seqscan = on; SET enable_indexscan = on; SET enable_indexonlyscan = on")
 
 
-def test_phone_digits_use_the_trigram_indexes(data):
-    customers = customers_matching(Customer.objects.all(), "3800", "3800")
+def test_seven_digits_anywhere_use_the_trigram_indexes(data):
+    customers = customers_matching(Customer.objects.all(), "3800138", "3800138")
     assert list(customers) == [data]
     explained = plan(customers)
     assert "crm_customerphone_number_trgm" in explained and "crm_contactphone_number_trgm" in explained
-    contacts = contacts_matching("3800", "3800")
+    contacts = contacts_matching("3800138", "3800138")
     assert [contact.name for contact in contacts] == ["王晓明"]
     assert "crm_contactphone_number_trgm" in plan(contacts)
+
+
+def test_a_numbers_last_digits_use_the_reversed_numbers_index(data):
+    customers = customers_matching(Customer.objects.all(), "7777", "7777")
+    assert list(customers) == [data]
+    assert "customerphone_number_tail" in plan(customers)
+    contacts = contacts_matching("38000", "38000")
+    assert [contact.name for contact in contacts] == ["王晓明"]
+    assert "contactphone_number_tail" in plan(contacts)
 
 
 def test_a_two_character_contact_name_uses_the_bigram_index(data):
