@@ -492,11 +492,25 @@ class Customer(models.Model):
         self.next_follow_up_on = start + datetime.timedelta(days=policy[self.grade].cadence_days)
 
 
+class PhoneQuerySet(models.QuerySet):
+    """Phone rows found by their reversed number: the `…_number_tail` index of each phone table serves both."""
+
+    def ending_with(self, digits):
+        """The numbers ending in `digits` (a 尾号): a range of the index."""
+        return self.alias(reversed_number=Reverse("number")).filter(reversed_number__startswith=digits[::-1])
+
+    def numbered(self, numbers):
+        """The rows of exactly these numbers."""
+        return self.alias(reversed_number=Reverse("number")).filter(reversed_number__in=[n[::-1] for n in numbers])
+
+
 class CustomerPhone(models.Model):
     """A customer's phone number, normalized, for duplicate checks and search by phone."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phone_numbers")
     number = models.CharField(max_length=20, db_index=True)
+
+    objects = PhoneQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "number"], name="customer_phone_unique")]
@@ -701,6 +715,8 @@ class ContactPhone(models.Model):
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phone_numbers")
     number = models.CharField(max_length=20)
+
+    objects = PhoneQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "number"], name="contact_phone_unique")]

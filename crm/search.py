@@ -12,7 +12,7 @@ A fixed number of queries whatever the data (one per group), each served by an i
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.db.models.functions import Length, Reverse
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -80,10 +80,10 @@ def phone_rows(model, digits):
 
     A tail is looked up in the index of the reversed numbers: a range of a B-tree, as many rows as end so. Four
     digits anywhere in a number match eight times as many numbers, and the trigram index gives them only as a
-    bitmap to recheck row by row (297 ms at a million customers' 7 million numbers); seven or more digits are
+    bitmap to recheck row by row (297 ms at a million customers' 4.3 million numbers); seven or more digits are
     rare enough anywhere that its candidates stay few."""
     if is_phone_tail(digits):
-        return model.objects.alias(reversed_number=Reverse("number")).filter(reversed_number__startswith=digits[::-1])
+        return model.objects.ending_with(digits)
     return model.objects.filter(number__contains=digits)
 
 

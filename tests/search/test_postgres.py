@@ -4,7 +4,7 @@ for seven digits anywhere, bigrams of contact names."""
 import pytest
 from django.db import connection
 
-from crm.models import Contact, Customer
+from crm.models import Contact, ContactPhone, Customer
 from crm.search import contacts_matching, customers_matching
 from tests.factories import ContactFactory, CustomerFactory
 
@@ -62,3 +62,9 @@ def test_a_two_character_contact_name_uses_the_bigram_index(data):
 def test_contact_pinyin_and_initials_use_trigram_indexes(data):
     assert "crm_contact_name_pinyin_trgm" in plan(Contact.objects.matching_name("xiaoming"))
     assert "crm_contact_name_initials_trgm" in plan(Contact.objects.matching_name("wxm"))
+
+
+def test_a_contacts_whole_number_is_looked_up_in_the_same_index(data):
+    found = ContactPhone.objects.numbered(["13800138000", "13900000007"])
+    assert sorted(found.values_list("number", flat=True)) == ["13800138000", "13900000007"]
+    assert "contactphone_number_tail" in plan(found)
