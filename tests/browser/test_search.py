@@ -50,6 +50,7 @@ def test_four_digits_of_a_contacts_mobile_find_the_contact_and_its_customer(phon
     assert "0532-66668000" not in text
     assert phone.locator("#search-popup a").count() == 0
     assert phone.get_attribute("#search-input", "aria-expanded") == "true"
+    assert "尾号为 8000 的电话号码" in phone.get_by_test_id("search-phone-tail").inner_text()
     screenshot(phone, "search-results-phone-zh")
 
     phone.get_by_test_id("search-contact").first.tap()
