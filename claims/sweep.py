@@ -99,7 +99,7 @@ def lapse_sweep(today=None) -> int:
 
 def _lapse_announcements(taken):
     """`ownership.changed` for each lapsed claim (read only when an endpoint wants the event)."""
-    for claim in taken.select_related("customer", "holder").order_by("pk"):
+    for claim in taken.select_related("customer", "holder").order_by("pk").iterator(chunk_size=2000):
         yield ownership_change_payload(customer=claim.customer, kind=EventKind.LAPSED, by=None, from_user=claim.holder)
 
 

@@ -2,7 +2,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.complaints.models import Complaint, ResponseDeadline, Severity, State
@@ -176,6 +177,17 @@ class TestDeadlineJob:
         alerts = Notification.objects.filter(kind=NotificationKind.COMPLAINT_OVERDUE)
         assert sorted(alerts.values_list("user", flat=True)) == sorted([rep.pk, manager.pk])
         assert all(alert.link.endswith(f"/complaints/{late.pk}/") for alert in alerts)
+
+    def test_with_no_webhook_endpoint_the_flagged_complaints_are_never_read_back(self, rep, own):
+        # Their payloads are for endpoints only: a backlog of thousands must not be loaded for nobody.
+        for _ in range(3):
+            record(rep, own, severity="critical")
+        with CaptureQueriesContext(connection) as queries:
+            assert complaint_deadline_alerts(RECEIVED + datetime.timedelta(hours=5)) == 3
+        selects = [
+            q["sql"] for q in queries if q["sql"].startswith("SELECT") and '"crm_complaint"."description"' in q["sql"]
+        ]
+        assert selects == []
 
     def test_task_runs_the_job(self, rep, own):
         record(rep, own, severity="critical")
