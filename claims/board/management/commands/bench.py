@@ -339,6 +339,8 @@ class Command(BaseCommand):
             job_rows = [self.measure_job(name, action, f, job_runs) for name, action in jobs]
             self.print_jobs(job_rows)
             transaction.set_rollback(True)
+        if job_rows:
+            self.vacuum()
         results = {
             "when": timezone.now().isoformat(timespec="seconds"),
             "machine": machine,
@@ -525,6 +527,17 @@ class Command(BaseCommand):
                 f"\n--- statement {number}, {float(query['time']) * 1000:.1f} ms in the request\n{query['sql']}"
             )
             self.stdout.write(plan)
+
+    def vacuum(self):
+        """Clear what the rolled-back jobs left: a lapse sweep's 111,000 customers at 1,000,000 leave that many
+        dead row versions in every customer index, which the next run's searches and pool would wade through
+        (a rep's two-character search went from 32 to 46 ms over three runs)."""
+        if connection.vendor != "postgresql" or connection.in_atomic_block:  # a test's transaction: nothing to clear
+            return
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
+        self.stdout.write(f"VACUUM after the jobs: {time.perf_counter() - started:.1f} s")
 
     def measure_job(self, name, action, f, runs):
         seconds, peak, queries, error = [], None, None, ""
