@@ -213,7 +213,13 @@ class CustomerQuerySet(models.QuerySet):
         matches = Q(name__icontains=text) | (Q(name_normalized__contains=normalized) if normalized else Q())
         if not pieces:
             return self.filter(matches)
-        return self.alias(name_bigrams=NameBigrams()).filter(matches, name_bigrams__contains=sorted(pieces))
+        candidates = self.alias(name_bigrams=NameBigrams()).filter(name_bigrams__contains=sorted(pieces))
+        if pieces == {text}:
+            # Two characters are their one piece: a name holding it holds the text, nothing to check again. The
+            # LIKEs also made PostgreSQL multiply two guesses into one row (of 1,131), and join the owners by
+            # looping over the users for each row (18 ms at 1,000,000 customers).
+            return candidates
+        return candidates.filter(matches)
 
 
 CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

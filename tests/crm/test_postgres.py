@@ -72,6 +72,12 @@ class TestChineseSearch:
         assert "厦门鼎联重工股份有限公司" in self.search("有限公司")  # only a legal form: plain LIKE
         assert self.search("鼎") >= {"厦门鼎联重工股份有限公司", "鼎盛联合贸易有限公司", "青岛联鼎机电"}
 
+    def test_two_characters_are_the_bigram_alone_with_nothing_to_recheck(self, names):
+        assert "LIKE" not in str(Customer.objects.search("鼎联").query)
+        assert "LIKE" in str(Customer.objects.search("鼎联重工").query)  # pieces held apart must be checked whole
+        assert self.search("恒锐") == {"潍坊恆銳精密機械有限公司"}  # the normalized name's piece
+        assert self.search("恆銳") == {"潍坊恆銳精密機械有限公司"}  # traditional: pieces differ, plain LIKE
+
     def test_the_planner_uses_the_bigram_index(self, names):
         with connection.cursor() as cursor:
             # Fresh statistics, and no ORDER BY that a walk of the name index could serve instead.
