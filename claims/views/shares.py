@@ -21,7 +21,7 @@ def credit_share_card(request, pk):
     claim = get_object_or_404(
         credit_shares_of(request.user).select_related("customer__owner__team", "customer__referred_by",
                                                       "customer__created_by"),
-        customer_id=pk,
+        customer__pk=pk,  # answers "none" for an id past any integer, where customer_id fails on SQLite
     )  # fmt: skip
     context = customer_card_context(request, claim.customer)
     context.update(read_only=True, can_edit=False, can_set_grade=False)
