@@ -39,3 +39,6 @@ CACHES["api"]["KEY_PREFIX"] = f"api-test-{os.getpid()}-{os.urandom(4).hex()}"  #
 # The webhook tests post to a receiver on 127.0.0.1 over plain HTTP.
 WEBHOOKS_ALLOW_HTTP_LOCAL = True
 WEBHOOKS_TIMEOUT_SECONDS = 2
+# In memory, as Django tests its own SQLite backend by default: pytest-django knows that one only by its name.
+if DATABASES["default"]["ENGINE"] == "crm.sqlite":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405

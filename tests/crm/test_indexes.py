@@ -4,8 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from claims.board.models import StaleOwner
 from crm.indexes import PostgresOnly
 from crm.models import Customer
+from tests.factories import CustomerFactory, UserFactory
 
 POSTGRES_ONLY = [index for index in Customer._meta.indexes if isinstance(index, PostgresOnly)]
 BUILT_BY_MIGRATIONS = {  # 0003, 0012, 0013, 0015 (the name's own trigrams dropped in 0026)
@@ -54,10 +56,23 @@ def test_the_declaration_builds_the_index_the_database_has(index):
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_rebuilds_the_customer_table_with_the_declared_indexes():
     """SQLite copies a table for most schema changes and re-creates its declared indexes: the PostgreSQL ones
-    are comments there, the others come back."""
-    with connection.schema_editor() as editor:
-        editor._remake_table(Customer)
+    are comments there, the others come back. The triggers on it and those naming it (crm/sqlite) come back too."""
+
+    def triggers():
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        return cursor.fetchall()
+
     with connection.cursor() as cursor:
+        before = triggers()
+        with connection.schema_editor() as editor:
+            editor._remake_table(Customer)
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'crm_customer'")
         names = {name for (name,) in cursor.fetchall()}
+        assert triggers() == before
     assert "customer_board_column" in names and not names & BUILT_BY_MIGRATIONS
+    assert {"board_stale_customer_update", "board_stale_visit_insert"} <= {name for name, _sql in before}
+    rep = UserFactory(role="rep")
+    customer = CustomerFactory(owner=rep)
+    StaleOwner.objects.all().delete()
+    Customer.objects.filter(pk=customer.pk).update(grade="A")  # still marks the holder's figures stale
+    assert list(StaleOwner.objects.values_list("owner_id", flat=True)) == [rep.pk]
