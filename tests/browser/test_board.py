@@ -80,6 +80,7 @@ def test_manager_filters_overdue_a_customers_of_one_rep_and_reassigns_one(new_pa
     screenshot(page, "board-zh-desktop")
 
     page.get_by_test_id("board-filter").get_by_role("button", name="筛选").click()
+    page.locator("#board-filters.show").wait_for()  # opened: a click while it slides open can miss (seen once)
     page.select_option("#id_owner", str(rep.pk))
     page.check("#id_grade_0")  # A
     page.check("#id_overdue")
