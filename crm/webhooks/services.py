@@ -11,7 +11,7 @@ closed deal with `emit(Event.DEAL_WON, {"deal": {...}, "customer": customer_ref(
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -69,31 +69,48 @@ def _send_after_commit(ids: list[str]) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def emit_many(event: str, payloads: Iterable[dict]) -> list[Delivery]:
-    """One delivery of each payload to each active endpoint subscribed to `event`, sent once the caller's
-    transaction commits. `payloads` is read only when an endpoint wants the event (it may be a generator that
-    queries). Each payload has one event id (`id` in the body), the same for every endpoint."""
+WRITE_BATCH = 1000  # deliveries written at a time: a sweep's thousands of payloads are never all held at once
+
+
+def _written(event: str, payloads: Iterable[dict]) -> Iterator[list[Delivery]]:
+    """One delivery of each payload to each active endpoint subscribed to `event`, written a batch at a time;
+    yields each written batch. `payloads` is read only when an endpoint wants the event (it may be a generator
+    that queries). Each payload has one event id (`id` in the body), the same for every endpoint."""
     event = Event(event)  # a misspelt event fails here, in the emitting app's tests
     endpoints = [endpoint for endpoint in Endpoint.objects.active().only("events") if endpoint.subscribes_to(event)]
     if not endpoints:
-        return []
+        return
     now = timezone.now()
-    deliveries = []
+    batch = []
     for payload in payloads:
         body = _body(event, payload, now)
-        deliveries += [
+        batch += [
             Delivery(endpoint=endpoint, event=event, body=body, created_at=now, next_attempt_at=now)
             for endpoint in endpoints
         ]
-    Delivery.objects.bulk_create(deliveries)
-    _send_after_commit([str(delivery.pk) for delivery in deliveries])
-    return deliveries
+        if len(batch) >= WRITE_BATCH:
+            yield Delivery.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        yield Delivery.objects.bulk_create(batch)
+
+
+def emit_many(event: str, payloads: Iterable[dict]) -> list[str]:
+    """Announce `event` once per payload (see `_written`), sent once the caller's transaction commits; returns
+    the deliveries' ids."""
+    ids = [str(delivery.pk) for batch in _written(event, payloads) for delivery in batch]
+    if ids:
+        _send_after_commit(ids)
+    return ids
 
 
 def emit(event: str, payload: dict) -> list[Delivery]:
     """Announce `event` with `payload` to the endpoints that subscribe to it, once the current transaction
     commits (nothing is sent if it rolls back)."""
-    return emit_many(event, [payload])
+    deliveries = [delivery for batch in _written(event, [payload]) for delivery in batch]
+    if deliveries:
+        _send_after_commit([str(delivery.pk) for delivery in deliveries])
+    return deliveries
 
 
 # --- the admins' actions --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import AuditAction, AuditEntry
 from claims.services import customer_register
 from crm.models import Customer
+from crm.webhooks import services
 from crm.webhooks.delivery import backoff_seconds, delivery_attempt
 from crm.webhooks.models import Delivery, DeliveryState, DisabledReason, Endpoint, Event
 from crm.webhooks.services import emit, emit_many
@@ -104,7 +105,7 @@ def test_repeated_failed_deliveries_switch_the_endpoint_off_and_tell_the_admins(
         first, second, third = emit_many(Event.CUSTOMER_REGISTERED, [{"n": 1}, {"n": 2}, {"n": 3}])
     endpoint.refresh_from_db()
     assert not endpoint.is_active and endpoint.disabled_reason == DisabledReason.FAILURES
-    states = [Delivery.objects.get(pk=d.pk).state for d in (first, second, third)]
+    states = [Delivery.objects.get(pk=pk).state for pk in (first, second, third)]
     assert states == [DeliveryState.FAILED, DeliveryState.FAILED, DeliveryState.CANCELLED]
     assert len(receiver.posts) == 4  # the third was cancelled before its first attempt
     entry = AuditEntry.objects.filter(action=AuditAction.WEBHOOK, detail__change="disabled").get()
@@ -207,3 +208,20 @@ def test_nothing_is_sent_for_work_that_rolled_back(admin_user, rep):
         customer_register(customer=Customer(name="青岛提交机械", phones="0532-81110001", need="车床"), actor=rep)
         assert [event for event, _ in receiver.events()] == ["customer.registered"]
         assert Delivery.objects.get().state == DeliveryState.DELIVERED
+
+
+def test_many_payloads_are_written_a_batch_at_a_time(endpoint, monkeypatch, django_capture_on_commit_callbacks):
+    """A sweep's thousands of payloads: each batch is in the database before the next payload is even read."""
+    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    written_when_read = []
+
+    def payloads():
+        for n in range(5):
+            written_when_read.append(Delivery.objects.count())
+            yield {"n": n}
+
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = emit_many(Event.CUSTOMER_REGISTERED, payloads())
+    assert written_when_read == [0, 0, 2, 2, 4]
+    bodies = [json.loads(Delivery.objects.get(pk=pk).body)["data"]["n"] for pk in ids]
+    assert bodies == [0, 1, 2, 3, 4]
