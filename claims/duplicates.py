@@ -116,7 +116,7 @@ def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclud
                 found[customer_id].reasons.append("phone")
     if phone_numbers:
         contact_phone_ids = (
-            ContactPhone.objects.numbered(phone_numbers)  # no index of its own: the tails' index, reversed
+            ContactPhone.objects.numbered(phone_numbers)
             .exclude(contact__customer__in=list(found))
             .values("contact__customer")
             .distinct()[:MAX_SIMILAR]
