@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from crm.models import BuyingRole, PoolReason
 from tests.browser.conftest import ARTIFACTS, PHONE, at_path, screenshot
@@ -168,7 +169,7 @@ def test_visit_form_error_in_the_fold_is_visible_after_submit(phone, rep):
     page.click("main button[type=submit]")
     summary = page.get_by_test_id("error-summary")
     summary.wait_for()
-    assert page.evaluate("document.activeElement.dataset.testid") == "error-summary"
+    expect(summary).to_be_focused()  # by the script at the end of the page, which may run after the summary shows
     assert page.locator("#more-details").get_attribute("open") is not None
     assert page.locator("#id_objection_kind").is_visible()
     assert page.locator("#id_objection_text").input_value() == "价格比同行高15%"  # nothing typed is lost
@@ -177,7 +178,7 @@ def test_visit_form_error_in_the_fold_is_visible_after_submit(phone, rep):
     save = page.get_by_test_id("save-bar").bounding_box()
     assert save["y"] + save["height"] <= PHONE["height"]
     summary.locator("a[href='#id_objection_kind']").tap()
-    assert page.evaluate("document.activeElement.id") == "id_objection_kind"
+    expect(page.locator("#id_objection_kind")).to_be_focused()
     assert_fits_a_phone(page, "visit form with errors")
     # At the very bottom, the bar does not cover the last field.
     page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
@@ -203,7 +204,7 @@ def test_customer_card_key_actions_on_top_and_contact_added_in_place(phone, rep)
     page.wait_for_timeout(600)  # the smooth scroll
     box = form.bounding_box()
     assert -2 <= box["y"] < PHONE["height"] / 2, "the form opens where the rep is looking"
-    assert page.evaluate("document.activeElement.name") == "name"
+    expect(form.locator("input[name=name]")).to_be_focused()
     assert_fits_a_phone(page, "customer card, contact form open")
     page.fill("#contact-form-slot input[name=name]", "李秀英")
     page.locator("#contact-form-slot button[type=submit]").tap()

@@ -1,6 +1,7 @@
 """The search box at phone width, by touch and in Chinese; the keyboard shortcuts at desktop width."""
 
 import pytest
+from playwright.sync_api import expect
 
 from crm.models import RecentCustomer
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
@@ -23,7 +24,7 @@ def open_search(page):
     """One tap on the bar's search button: the box opens with the focus in it."""
     page.get_by_test_id("search-toggle").tap()
     page.locator("#site-search.show").wait_for()
-    assert page.evaluate("document.activeElement.id") == "search-input"
+    expect(page.locator("#search-input")).to_be_focused()
 
 
 def popup_text(page, testid):
@@ -95,7 +96,7 @@ def test_keyboard_and_shortcuts_at_desktop_width(new_page, login, rep):
     login(page, rep)
     page.goto(f"/customers/{customer.pk}/")
     page.keyboard.press("/")
-    assert page.evaluate("document.activeElement.id") == "search-input"
+    expect(page.locator("#search-input")).to_be_focused()
     page.keyboard.type("日照")
     page.locator("#search-popup [data-testid=search-customer]").nth(1).wait_for()
     page.keyboard.press("ArrowDown")
