@@ -67,6 +67,22 @@ class TestMatching:
         results = search(rep, "8000")  # the last digits a missed call shows
         assert contact_names(results) == ["王晓明"] and names(results) == [jiehang.name]
 
+    def test_two_letters_match_at_the_start_only(self, rep, jiehang):
+        """Too short to find inside a name through an index: the start of a name, its initials, a credit code."""
+        abb = CustomerFactory(name="ABB (中国) 有限公司", owner=rep)
+        CustomerFactory(name="CABLE 线缆贸易", owner=rep)  # holds "ab", at the third letter
+        assert names(search(rep, "ab")) == [abb.name]
+        assert names(search(rep, "qd")) == [jiehang.name]  # 青岛…: the initials' start
+        assert names(search(rep, "91")) == [jiehang.name]  # the credit code's start
+        assert search(rep, "ji").empty  # inside the pinyin (qingdaojiehang): three letters are needed
+        assert names(search(rep, "jie")) == [jiehang.name]
+        assert contact_names(search(rep, "wx")) == ["王晓明"]  # a contact's initials
+        assert contact_names(search(rep, "xm")) == []
+
+    def test_two_chinese_characters_are_found_anywhere(self, rep, jiehang):
+        assert names(search(rep, "精密")) == [jiehang.name]
+        assert contact_names(search(rep, "晓明")) == ["王晓明"]
+
     @pytest.mark.parametrize("text", ["888", "13", "0 0 1"])
     def test_fewer_than_four_digits_match_no_phone(self, rep, jiehang, text):
         assert search(rep, text).empty
