@@ -6,11 +6,15 @@ a contact's name and its pinyin, and a customer's or a contact's phone number by
 Visibility as everywhere: a customer the user may not see is only named, with its holder, as the duplicate
 check names it; its contacts are not shown at all.
 
-A fixed number of queries whatever the data (one per group), each served by an index on PostgreSQL.
+A fixed number of queries whatever the data (one per group), each served by an index on PostgreSQL. On
+PostgreSQL each group ranks at most RANKED of its matches (and every exact name): a query that thousands of
+customers match ("nbj", a contact named 肖静) is too broad for the order to mean much, and ranking them all made
+the box slower the more customers the company held.
 """
 
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -20,7 +24,7 @@ from accounts.models import User
 from accounts.permissions import can_manage_people
 
 from .models import Contact, ContactPhone, Customer, CustomerPhone
-from .normalize import is_phone_tail, phone_search_digits
+from .normalize import is_phone_tail, normalize_name, phone_search_digits
 
 MIN_LENGTH = 2  # one character matches half the customers: nothing to choose from
 MAX_LENGTH = 100
@@ -32,6 +36,9 @@ RECENT = 10
 # The shortest names first: the closer a name is to what was typed, the likelier it is the one meant. It also
 # keeps PostgreSQL from walking the whole name index in order, hoping to meet a few rare matches early.
 BEST_FIRST = (Length("name"), "name", "pk")
+# The matches a group ranks at most on PostgreSQL (each within what the user may see): a few hundred rows read,
+# however many match. The exact name is always among them, so 金信 still finds 金信 before 宁波金信电力设备.
+RANKED = 200
 
 
 @dataclass
@@ -46,6 +53,11 @@ class SearchResults:
     @property
     def empty(self):
         return not (self.customers or self.hidden or self.contacts or self.reps)
+
+    @property
+    def more_customers(self):
+        """Whether more customers may match than are shown: the customer list then shows every one."""
+        return len(self.customers) >= CUSTOMERS
 
     @property
     def best_url(self):
@@ -92,6 +104,18 @@ def contacts_matching(text, digits):
     return Contact.objects.matching_name(text)
 
 
+def best_first(matching, exact=None):
+    """`matching` in BEST_FIRST order, ranked among at most RANKED of its rows and every row of `exact` (a few
+    rows found by equality, already within `matching`'s visibility)."""
+    if connections[matching.db].vendor != "postgresql":
+        return matching.order_by(*BEST_FIRST)  # SQLite: a newcomer's few customers, every match ranked
+    # A LIMIT without ORDER BY: PostgreSQL stops fetching rows once it has RANKED of them.
+    candidates = matching.order_by().values("pk")[:RANKED]
+    if exact is not None:
+        candidates = candidates.union(exact.order_by().values("pk"))
+    return matching.model.objects.filter(pk__in=candidates).order_by(*BEST_FIRST)
+
+
 def search(user, text: str) -> SearchResults:
     """What the search box shows `user` for `text`: at most a few of each group, best first."""
     text = clean_query(text)
@@ -100,22 +124,26 @@ def search(user, text: str) -> SearchResults:
         return results
     digits = phone_search_digits(text)
     results.phone_tail = digits if digits and is_phone_tail(digits) else ""
+    normalized = "" if digits else normalize_name(text)
+    visible, hidden = Customer.objects.visible_to(user), Customer.objects.hidden_from(user)
     results.customers = list(
-        customers_matching(Customer.objects.visible_to(user), text, digits)
-        .select_related("owner")
-        .order_by(*BEST_FIRST)[:CUSTOMERS]
+        best_first(
+            customers_matching(visible, text, digits),
+            visible.filter(name_normalized=normalized) if normalized else None,
+        ).select_related("owner")[:CUSTOMERS]
     )
     results.hidden = list(
-        customers_matching(Customer.objects.hidden_from(user), text, digits)
+        best_first(
+            customers_matching(hidden, text, digits), hidden.filter(name_normalized=normalized) if normalized else None
+        )
         .select_related("owner")
-        .only("name", "owner")
-        .order_by(*BEST_FIRST)[:HIDDEN_CUSTOMERS]
+        .only("name", "owner")[:HIDDEN_CUSTOMERS]
     )
+    # No exact names among contacts: thousands of people share a name (肖静), and any of them is as good as another.
     results.contacts = list(
-        contacts_matching(text, digits)
-        .filter(customer__in=Customer.objects.visible_to(user).values("pk"))
-        .select_related("customer")
-        .order_by(*BEST_FIRST)[:CONTACTS]
+        best_first(contacts_matching(text, digits).filter(customer__in=visible.values("pk"))).select_related(
+            "customer"
+        )[:CONTACTS]
     )
     if can_manage_people(user) and not digits:
         results.reps = list(

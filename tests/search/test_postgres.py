@@ -3,10 +3,12 @@ for seven digits anywhere, bigrams of contact names."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from crm import search as search_module
 from crm.models import Contact, ContactPhone, Customer
 from crm.search import contacts_matching, customers_matching
-from tests.factories import ContactFactory, CustomerFactory
+from tests.factories import ContactFactory, CustomerFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -68,3 +70,23 @@ def test_a_contacts_whole_number_is_looked_up_in_the_same_index(data):
     found = ContactPhone.objects.numbered(["13800138000", "13900000007"])
     assert sorted(found.values_list("number", flat=True)) == ["13800138000", "13900000007"]
     assert "contactphone_number_tail" in plan(found)
+
+
+def test_a_broad_query_ranks_a_bounded_set_that_always_holds_the_exact_name(monkeypatch, rep):
+    """Past RANKED matches the box ranks only some of them, within what the user may see, and the exact name."""
+    monkeypatch.setattr(search_module, "RANKED", 3)
+    for n in range(12):
+        CustomerFactory(name=f"宁波金信{n:02d}号电力设备有限公司", owner=rep)
+        ContactFactory(customer=CustomerFactory(owner=None), name=f"金信{n:02d}")
+    CustomerFactory(name="宁波金信机械", owner=UserFactory(role="rep"))  # another rep's: named only
+    exact = CustomerFactory(name="金信有限公司", owner=rep)  # normalized 金信: the exact name
+    with CaptureQueriesContext(connection) as queries:
+        results = search_module.search(rep, "金信")
+    assert results.customers[0] == exact
+    assert len(results.customers) <= 4  # three of the twelve, and the exact name (which may be one of them)
+    assert all(customer.owner == rep for customer in results.customers)
+    assert [customer.name for customer in results.hidden] == ["宁波金信机械"]
+    assert len(results.contacts) == 3
+    assert len(queries) == 3  # one per group, as without the bound
+    monkeypatch.setattr(search_module, "RANKED", 200)
+    assert len(search_module.search(rep, "金信").customers) == search_module.CUSTOMERS  # all ranked: the shortest

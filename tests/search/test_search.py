@@ -249,6 +249,15 @@ class TestPages:
         assert response.status_code == 200
         assert reverse("crm:customer_detail", args=[jiehang.pk]) in response.content.decode()
 
+    def test_a_full_page_of_customers_links_to_every_match_in_the_list(self, rep_client, rep):
+        for n in range(8):
+            CustomerFactory(name=f"日照港机{n}号装备有限公司", owner=rep)
+        html = rep_client.get(reverse("search"), {"q": "日照 港机"}).content.decode()
+        assert 'data-testid="search-every-customer"' in html
+        assert reverse("crm:customer_list") + "?q=%E6%97%A5%E7%85%A7%20%E6%B8%AF%E6%9C%BA" in html
+        html = rep_client.get(reverse("search"), {"q": "日照港机1"}).content.decode()
+        assert "日照港机1号装备有限公司" in html and "search-every-customer" not in html  # all of them shown
+
     def test_every_page_has_the_search_box_and_the_shortcuts(self, rep_client):
         html = rep_client.get(reverse("crm:customer_list")).content.decode()
         assert 'id="search-input"' in html and 'role="combobox"' in html and 'id="shortcuts-help"' in html
