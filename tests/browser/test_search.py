@@ -125,3 +125,19 @@ def test_keyboard_and_shortcuts_at_desktop_width(new_page, login, rep):
     page.locator("#search-popup [data-testid=search-customer]").first.wait_for()
     page.keyboard.press("Enter")  # no option chosen: the best hit
     page.wait_for_url(f"**/customers/{customer.pk}/")
+
+
+def test_a_full_group_links_to_every_match_in_the_list(phone, login, rep):
+    for n in range(9):
+        CustomerFactory(name=f"日照港机{n}号装备有限公司", owner=rep)
+    page = phone
+    login(page, rep)
+    page.goto("/customers/")
+    open_search(page)
+    page.locator("#search-input").fill("港机")
+    every = page.locator("#search-popup [data-testid=search-every-customer]")
+    every.wait_for()
+    screenshot(page, "search-every-customer-phone")
+    every.tap()
+    page.wait_for_url("**/customers/?q=*")
+    assert page.locator("main").get_by_text("日照港机8号装备有限公司").count() == 1  # the ninth, not in the box

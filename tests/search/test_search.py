@@ -255,6 +255,8 @@ class TestPages:
         html = rep_client.get(reverse("search"), {"q": "日照 港机"}).content.decode()
         assert 'data-testid="search-every-customer"' in html
         assert reverse("crm:customer_list") + "?q=%E6%97%A5%E7%85%A7%20%E6%B8%AF%E6%9C%BA" in html
+        popup = rep_client.get(reverse("search"), {"q": "日照 港机"}, headers={"HX-Request": "true"}).content.decode()
+        assert 'data-testid="search-every-customer"' in popup and 'data-testid="search-results"' in popup
         html = rep_client.get(reverse("search"), {"q": "日照港机1"}).content.decode()
         assert "日照港机1号装备有限公司" in html and "search-every-customer" not in html  # all of them shown
 
