@@ -192,13 +192,10 @@ class CustomerQuerySet(models.QuerySet):
         if connections[self.db].vendor == "postgresql" and is_chinese_search(text):
             return self._search_chinese(text)
         lowered = text.lower()
-        if len(text) < SHORTEST_INFIX and text.isascii():
-            # "jx", "3m": too short to look for inside names; at their start, as initials, or a code's start.
-            # (One Chinese character still means something anywhere in a name: 鼎 finds 厦门鼎联, slowly.)
-            condition = Q(name__istartswith=text) | Q(credit_code__istartswith=text)
-            if lowered.isascii() and lowered.isalpha():
-                condition |= Q(name_initials__startswith=lowered)
-            return self.filter(condition)
+        if is_too_short_to_find_inside(text):
+            # At a name's start, its initials' or a credit code's. (One Chinese character still means something
+            # anywhere in a name: 鼎 finds 厦门鼎联, slowly.)
+            return self.filter(name_starting_with(text) | Q(credit_code__istartswith=text))
         condition = Q(name__icontains=text) | Q(credit_code__istartswith=text)
         normalized = normalize_name(text)
         if len(normalized) >= SHORTEST_INFIX:
@@ -232,6 +229,21 @@ class CustomerQuerySet(models.QuerySet):
 # pg_trgm finds a text inside a longer one by its three-character pieces: two letters or digits would read every
 # name in the index (2 s for "jx" at 1,000,000 customers). Two Chinese characters have their own bigram index.
 SHORTEST_INFIX = 3
+
+
+def is_too_short_to_find_inside(text: str) -> bool:
+    """Two ASCII letters or digits ("jx", "3m"): matched at the start of a name or of its initials only."""
+    return len(text) < SHORTEST_INFIX and text.isascii()
+
+
+def name_starting_with(text: str) -> Q:
+    """A customer's or a contact's name, or its initials, starting with `text` (the same field names on both)."""
+    condition = Q(name__istartswith=text)
+    if text.isalpha():
+        condition |= Q(name_initials__startswith=text.lower())
+    return condition
+
+
 CHINESE_CHARACTER = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -635,11 +647,8 @@ class ContactQuerySet(models.QuerySet):
                 name__contains=letters, name_bigrams__contains=sorted(bigrams(letters))
             )
         lowered = letters.lower()
-        if len(letters) < SHORTEST_INFIX and letters.isascii():  # as for customers: at the start only
-            condition = Q(name__istartswith=letters)
-            if lowered.isascii() and lowered.isalpha():
-                condition |= Q(name_initials__startswith=lowered)
-            return self.filter(condition)
+        if is_too_short_to_find_inside(letters):
+            return self.filter(name_starting_with(letters))
         condition = Q(name__icontains=text)
         if lowered.isascii() and lowered.isalpha():
             condition |= Q(name_initials__startswith=lowered) | Q(name_pinyin__contains=lowered)

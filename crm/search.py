@@ -126,16 +126,17 @@ def search(user, text: str) -> SearchResults:
     results.phone_tail = digits if digits and is_phone_tail(digits) else ""
     normalized = "" if digits else normalize_name(text)
     visible, hidden = Customer.objects.visible_to(user), Customer.objects.hidden_from(user)
+
+    def named_exactly(customers):
+        return customers.filter(name_normalized=normalized) if normalized else None
+
     results.customers = list(
-        best_first(
-            customers_matching(visible, text, digits),
-            visible.filter(name_normalized=normalized) if normalized else None,
-        ).select_related("owner")[:CUSTOMERS]
+        best_first(customers_matching(visible, text, digits), named_exactly(visible)).select_related("owner")[
+            :CUSTOMERS
+        ]
     )
     results.hidden = list(
-        best_first(
-            customers_matching(hidden, text, digits), hidden.filter(name_normalized=normalized) if normalized else None
-        )
+        best_first(customers_matching(hidden, text, digits), named_exactly(hidden))
         .select_related("owner")
         .only("name", "owner")[:HIDDEN_CUSTOMERS]
     )
