@@ -5,8 +5,9 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -109,6 +110,34 @@ class HoldingLimit(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.holding_limit}"
+
+
+class HoldingQuerySet(models.QuerySet):
+    def held_toward_limit(self, holder, policy) -> int:
+        """How many customers `holder` holds that count toward the holding limit: a few kept rows on PostgreSQL,
+        the claims counted on SQLite (a newcomer's few; no trigger keeps the rows there)."""
+        if connection.vendor != "postgresql":
+            return Claim.objects.counting_toward_limit(policy).filter(holder=holder).count()
+        kept = self.filter(holder=holder).exclude(status__in=policy.statuses_outside_limit)
+        return kept.aggregate(held=Coalesce(Sum("count"), 0))["held"]
+
+
+class Holding(models.Model):
+    """How many customers of one status a rep holds under active claims. Kept by PostgreSQL triggers in the
+    statement that starts, ends or moves a claim or changes a customer's status (claims/holdings.py), so the
+    holding limit reads a few rows instead of every customer the rep holds. Not kept on SQLite."""
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    objects = HoldingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["holder", "status"], name="one_holding_per_holder_status")]
+
+    def __str__(self):
+        return f"{self.holder_id} · {self.status}: {self.count}"
 
 
 class EndReason(models.TextChoices):

@@ -38,6 +38,7 @@ from .models import (
     DisputeState,
     EndReason,
     EventKind,
+    Holding,
     Outcome,
     OwnershipEvent,
     OwnershipPolicy,
@@ -229,11 +230,9 @@ def holding_limit_refusal(
     if customer.status in policy.statuses_outside_limit:
         return ""
     limit = policy.holding_limit_for(holder)
-    counted = Claim.objects.counting_toward_limit(policy).filter(holder=holder)
-    # Counting stops at the limit: a rep far below it is not made to wait for every customer they hold.
-    if counted[:limit].count() < limit:
+    held = Holding.objects.held_toward_limit(holder, policy)
+    if held < limit:
         return ""
-    held = counted.count()  # the refusal names the exact number
     if actor is not None and actor.pk != holder.pk:  # a referral that would go to the introducer's rep
         return _(
             "This referral would belong to %(rep)s, who holds %(held)s customers: the holding limit is %(limit)s. "

@@ -36,11 +36,12 @@ def test_the_trigger_sql_is_written_in_one_module():
         if not {".venv", "tests"} & set(path.relative_to(base).parts)
         and re.search(r"CREATE (FUNCTION|TRIGGER)|RAISE\(ABORT|RAISE EXCEPTION", path.read_text())
     )
-    # The guards are written once; the summaries the database keeps (board figures, pipeline totals, deal tallies)
-    # have their own triggers, each module tested against a recount.
+    # The guards are written once; the summaries the database keeps (board figures, pipeline totals, deal tallies
+    # and the holdings) have their own triggers, each module tested against a recount.
     assert writing == [
         "accounts/append_only.py",
         "claims/board/triggers.py",
+        "claims/holdings.py",
         "crm/deals/tallies.py",
         "crm/deals/totals.py",
     ]

@@ -82,7 +82,8 @@ def test_ownership_and_complaints_and_a_second_run_replaces_them():
 
 
 def test_the_pipeline_totals_follow_the_copied_deals_and_a_second_run():
-    """Deals are written with COPY and cleared by a second run: the statement triggers keep the totals all along."""
+    """Deals and claims are written with COPY and cleared by a second run: the statement triggers keep their
+    summaries all along."""
     from django.db import connection
 
     from crm.deals.models import PipelineTotal
@@ -100,6 +101,14 @@ def test_the_pipeline_totals_follow_the_copied_deals_and_a_second_run():
         for row in PipelineTotal.objects.exclude(count=0)
     }
     assert kept == recounted and sum(count for count, _amount, _weighted in kept.values()) > 0
+    from claims.holdings import RECOUNT as HOLDINGS_RECOUNT
+    from claims.models import Holding
+
+    with connection.cursor() as cursor:  # the claims, copied and cleared the same way, keep their holdings
+        cursor.execute(HOLDINGS_RECOUNT)
+        recounted_holdings = {(holder, status): count for holder, status, count in cursor}
+    kept_holdings = {(row.holder_id, row.status): row.count for row in Holding.objects.exclude(count=0)}
+    assert kept_holdings == recounted_holdings and sum(kept_holdings.values()) > 0
 
 
 def test_leaves_every_index_and_foreign_key_as_the_migrations_made_them():

@@ -1,0 +1,46 @@
+"""Active claims per holder and customer status, kept by triggers (claims/holdings.py)."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+from claims import holdings
+
+
+def keep_holdings(apps, schema_editor):
+    """The triggers, and the counts of the claims already there (PostgreSQL; SQLite counts the claims)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for statement in [*holdings.CREATE, holdings.FILL]:
+        schema_editor.execute(statement, params=None)
+
+
+def drop_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in holdings.DROP:
+            schema_editor.execute(statement, params=None)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('claims', '0008_weekly_digest_moves_to_board'),
+        ('crm', '0027_phone_number_tails'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='Holding',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(max_length=20)),
+                ('count', models.IntegerField(default=0)),
+                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('holder', 'status'), name='one_holding_per_holder_status')],
+            },
+        ),
+        migrations.RunPython(keep_holdings, drop_triggers),
+    ]
