@@ -115,17 +115,18 @@ class HoldingLimit(models.Model):
 class HoldingQuerySet(models.QuerySet):
     def held_toward_limit(self, holder, policy) -> int:
         """How many customers `holder` holds that count toward the holding limit: a few kept rows on PostgreSQL,
-        the claims counted on SQLite (a newcomer's few; no trigger keeps the rows there)."""
+        the customers counted on SQLite (a newcomer's few; no trigger keeps the rows there)."""
         if connection.vendor != "postgresql":
-            return Claim.objects.counting_toward_limit(policy).filter(holder=holder).count()
+            return Customer.objects.filter(owner=holder).exclude(status__in=policy.statuses_outside_limit).count()
         kept = self.filter(holder=holder).exclude(status__in=policy.statuses_outside_limit)
         return kept.aggregate(held=Coalesce(Sum("count"), 0))["held"]
 
 
 class Holding(models.Model):
-    """How many customers of one status a rep holds under active claims. Kept by PostgreSQL triggers in the
-    statement that starts, ends or moves a claim or changes a customer's status (claims/holdings.py), so the
-    holding limit reads a few rows instead of every customer the rep holds. Not kept on SQLite."""
+    """How many customers of one status a rep holds (`Customer.owner`, which the claims services keep equal to
+    the active claim's holder). Kept by PostgreSQL triggers in the statement that changes a customer's holder or
+    status (claims/holdings.py), so the holding limit reads a few rows instead of every customer the rep holds.
+    Not kept on SQLite."""
 
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=20)
@@ -151,9 +152,6 @@ class EndReason(models.TextChoices):
 class ClaimQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ended_at__isnull=True)
-
-    def counting_toward_limit(self, policy):
-        return self.active().exclude(customer__status__in=policy.statuses_outside_limit)
 
     def lapsing_by(self, day):
         """Active claims whose last protected day is before `day`."""

@@ -1,4 +1,4 @@
-"""Active claims per holder and customer status, kept by triggers (claims/holdings.py)."""
+"""Customers per holder and status, kept by triggers for the holding limit (claims/holdings.py)."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -8,7 +8,7 @@ from claims import holdings
 
 
 def keep_holdings(apps, schema_editor):
-    """The triggers, and the counts of the claims already there (PostgreSQL; SQLite counts the claims)."""
+    """The triggers, and the counts of the customers already there (PostgreSQL; SQLite counts on each check)."""
     if schema_editor.connection.vendor != "postgresql":
         return
     for statement in [*holdings.CREATE, holdings.FILL]:
