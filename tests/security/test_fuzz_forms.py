@@ -86,7 +86,8 @@ AUDIT_LOG = "accounts.AuditEntry"
 
 # Summaries the database keeps from the rows above (triggers, and the board's recount on view): what they hold
 # follows from the rest, and their own tests compare them with a recount (tests/board/test_figures.py,
-# tests/deals/test_totals.py). A request that writes a customer marks its owner's figures stale; a view recounts.
+# tests/deals/test_totals.py, tests/claims/test_holdings.py). A request that writes a customer marks its owner's
+# figures stale; a view recounts.
 DERIVED = {
     "board.StaleOwner",
     "board.FollowUpFigures",
@@ -94,6 +95,7 @@ DERIVED = {
     "board.PoolWeek",
     "deals.PipelineTotal",
     "deals.DealTally",
+    "claims.Holding",
 }
 
 
