@@ -82,8 +82,8 @@ def test_ownership_and_complaints_and_a_second_run_replaces_them():
 
 
 def test_the_pipeline_totals_follow_the_copied_deals_and_a_second_run():
-    """Deals and claims are written with COPY and cleared by a second run: the statement triggers keep their
-    summaries all along."""
+    """Deals and customers are written with COPY and cleared by a second run: the statement triggers keep their
+    summaries (the pipeline totals, the holdings) all along."""
     from django.db import connection
 
     from crm.deals.models import PipelineTotal
@@ -104,7 +104,7 @@ def test_the_pipeline_totals_follow_the_copied_deals_and_a_second_run():
     from claims.holdings import RECOUNT as HOLDINGS_RECOUNT
     from claims.models import Holding
 
-    with connection.cursor() as cursor:  # the claims, copied and cleared the same way, keep their holdings
+    with connection.cursor() as cursor:  # the customers, copied and cleared the same way, keep their holdings
         cursor.execute(HOLDINGS_RECOUNT)
         recounted_holdings = {(holder, status): count for holder, status, count in cursor}
     kept_holdings = {(row.holder_id, row.status): row.count for row in Holding.objects.exclude(count=0)}

@@ -100,7 +100,7 @@ def test_the_limit_reads_the_kept_holdings(rep, open_policy, register):
 
 
 def test_the_migration_fill_equals_the_recount(rep_with_three):
-    """What migration 0009 writes for claims already there (its FILL) is the recount."""
+    """What migration 0009 writes for the customers already there (its FILL) is the recount."""
     Holding.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute(holdings.FILL)
@@ -108,7 +108,7 @@ def test_the_migration_fill_equals_the_recount(rep_with_three):
 
 
 @pytest.fixture
-def rep_with_three(rep, register, policy):
+def rep_with_three(rep, register):
     names = ["日照精工机床有限公司", "烟台渤海铸造厂", "潍坊德隆轨道装备有限公司"]
     for number, (name, status) in enumerate(zip(names, [Status.PROSPECT, Status.ACTIVE, Status.PROSPECT], strict=True)):
         assert register(rep, name, phones=f"0633-700000{number}", status=status).outcome == "created"
