@@ -8,8 +8,11 @@ export DEBUG ?= true
 
 .PHONY: run test venv dev-venv system-packages lint lock messages schema clean
 
+# A new venv's own pip can be too old for the locks (pip 23.2 calls a hashed pin's extra, fonttools[woff],
+# unpinned once a newer fonttools exists): the locked pip, by its hashes, goes in first.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	sed -n '/^pip==/,/[^\\]$$/p' requirements-dev.lock | $(BIN)/pip install --quiet --require-hashes -r /dev/stdin
 
 # Installs are from the lock files only: every package, direct or not, at the version and hash locked.
 venv: $(BIN)/python

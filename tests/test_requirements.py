@@ -84,5 +84,11 @@ def test_every_install_is_from_a_lock_with_hashes():
     dockerfile = (BASE / "Dockerfile").read_text()
     assert "pip install --no-cache-dir --require-hashes -r requirements.lock" in dockerfile
     assert "requirements.txt" not in dockerfile
-    installs = re.findall(r"pip install[^\n]*", (BASE / "Makefile").read_text())
-    assert installs and all("--require-hashes -r requirements" in line for line in installs if " -r " in line)
+    makefile = (BASE / "Makefile").read_text()
+    installs = re.findall(r"pip install[^\n]*", makefile)
+    assert installs and all("--require-hashes -r requirements" in line for line in installs if " -r r" in line)
+    # The one install that reads no lock file by name takes pip's own entry out of the dev lock.
+    bootstraps = [line for line in makefile.splitlines() if "-r /dev/stdin" in line]
+    assert len(bootstraps) == 1
+    assert "/^pip==/" in bootstraps[0] and "requirements-dev.lock |" in bootstraps[0]
+    assert "--require-hashes -r /dev/stdin" in bootstraps[0]
