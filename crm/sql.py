@@ -36,6 +36,16 @@ def statement_trigger_function(name: str, statements: list[str]) -> str:
     )
 
 
+def replace_functions(schema_editor, statements) -> None:
+    """Run the CREATE OR REPLACE FUNCTION statements among `statements` (PostgreSQL; the triggers stay as they
+    are): a migration's way to give existing trigger functions a new body or new settings."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for statement in statements:
+        if statement.startswith("CREATE OR REPLACE FUNCTION"):
+            schema_editor.execute(statement, params=None)
+
+
 def rows_differ(one: str, other: str, columns) -> str:
     """SQL true when the rows aliased `one` and `other` differ in any of `columns` (NULLs compared as values)."""
 

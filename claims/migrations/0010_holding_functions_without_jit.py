@@ -3,18 +3,15 @@
 from django.db import migrations
 
 from claims import holdings
+from crm.sql import replace_functions
 
 
-def replace_functions(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for create in holdings.CREATE:
-        if create.startswith("CREATE OR REPLACE FUNCTION"):
-            schema_editor.execute(create, params=None)
+def without_jit(apps, schema_editor):
+    replace_functions(schema_editor, holdings.CREATE)
 
 
 class Migration(migrations.Migration):
     dependencies = [("claims", "0009_holdings_kept_by_triggers")]
 
     # Backwards: the functions do the same work either way.
-    operations = [migrations.RunPython(replace_functions, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(without_jit, migrations.RunPython.noop)]

@@ -4,22 +4,20 @@ joins over transition tables run to millions of rows and made it compile their p
 from django.db import migrations
 
 from claims.board import triggers
+from crm.sql import replace_functions
 
 
-def replace_functions(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for create in (
+def without_jit(apps, schema_editor):
+    replace_functions(
+        schema_editor,
         triggers.statements("postgresql")[0]
         + triggers.visit_day_statements("postgresql")[0]
-        + triggers.pool_week_statements("postgresql")[0]
-    ):
-        if create.startswith("CREATE OR REPLACE FUNCTION"):
-            schema_editor.execute(create, params=None)
+        + triggers.pool_week_statements("postgresql")[0],
+    )
 
 
 class Migration(migrations.Migration):
     dependencies = [("board", "0003_trigger_functions_plan_each_run")]
 
     # Backwards: the functions do the same work either way.
-    operations = [migrations.RunPython(replace_functions, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(without_jit, migrations.RunPython.noop)]

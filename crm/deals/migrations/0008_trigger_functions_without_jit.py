@@ -4,18 +4,15 @@ the lapse sweep's UPDATE of the customers spent half of the tallies' trigger com
 from django.db import migrations
 
 from crm.deals import tallies, totals
+from crm.sql import replace_functions
 
 
-def replace_functions(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for create in [*totals.CREATE, *tallies.CREATE]:
-        if create.startswith("CREATE OR REPLACE FUNCTION"):
-            schema_editor.execute(create, params=None)
+def without_jit(apps, schema_editor):
+    replace_functions(schema_editor, [*totals.CREATE, *tallies.CREATE])
 
 
 class Migration(migrations.Migration):
     dependencies = [("deals", "0007_deal_customer_index_covers_the_tallies")]
 
     # Backwards: the functions do the same work either way.
-    operations = [migrations.RunPython(replace_functions, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(without_jit, migrations.RunPython.noop)]
