@@ -376,8 +376,12 @@ class Customer(models.Model):
             # name searches are case-insensitive (UPPER(name) LIKE, customer_name_upper_trgm below).
             *[
                 PostgresGinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"crm_customer_{field}_trgm")
-                for field in ("name_normalized", "name_pinyin", "name_initials")
+                for field in ("name_normalized", "name_pinyin")
             ],
+            # Initials are only matched at their start (LIKE 'nb%'): a range of a B-tree, where their trigrams
+            # gave every name starting so as a bitmap (36,731 for "nb" at 1,000,000, 7.6 ms) and cost every
+            # change of holder a GIN entry per trigram (0029).
+            PostgresIndex(fields=["name_initials"], opclasses=["text_pattern_ops"], name="customer_initials_prefix"),
             # The duplicate check's and the import's exact lookups.
             models.Index(fields=["name_normalized"], name="customer_name_normalized"),
             models.Index(fields=["group_key"], name="customer_group_key"),
@@ -701,8 +705,10 @@ class Contact(models.Model):
             # and two-character Chinese names, which trigrams cannot serve.
             *[
                 PostgresGinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"crm_contact_{field}_trgm")
-                for field in ("name_pinyin", "name_initials")
+                for field in ("name_pinyin",)
             ],
+            # Initials match at their start only: a B-tree range, as for customers (0029).
+            PostgresIndex(fields=["name_initials"], opclasses=["text_pattern_ops"], name="contact_initials_prefix"),
             # name__icontains is UPPER(name) LIKE UPPER('%…%'), as for customers.
             PostgresGinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_upper_trgm"),
             PostgresGinIndex(TextBigrams("name"), name="contact_name_bigrams"),

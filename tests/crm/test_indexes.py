@@ -10,10 +10,10 @@ from crm.models import Customer
 from tests.factories import CustomerFactory, UserFactory
 
 POSTGRES_ONLY = [index for index in Customer._meta.indexes if isinstance(index, PostgresOnly)]
-BUILT_BY_MIGRATIONS = {  # 0003, 0012, 0013, 0015 (the name's own trigrams dropped in 0026)
+BUILT_BY_MIGRATIONS = {  # 0003, 0012, 0013, 0015, 0029 (the name's own trigrams dropped in 0026)
     "crm_customer_name_normalized_trgm",
     "crm_customer_name_pinyin_trgm",
-    "crm_customer_name_initials_trgm",
+    "customer_initials_prefix",
     "customer_name_bigrams",
     "customer_pool_newest",
     "customer_name_upper_trgm",

@@ -61,9 +61,17 @@ def test_a_two_character_contact_name_uses_the_bigram_index(data):
     assert "contact_name_bigrams" in plan(contacts)
 
 
-def test_contact_pinyin_and_initials_use_trigram_indexes(data):
+def test_customer_initials_are_found_in_a_range_of_their_btree(data):
+    """Initials only ever match at their start: two letters, or more among the other keys of a search."""
+    two_letters, four = Customer.objects.search("qd"), Customer.objects.search("qdjh")
+    assert data in two_letters and len(two_letters) == Customer.objects.count()  # every factory name is 青岛…
+    assert list(four) == [data]
+    assert "customer_initials_prefix" in plan(two_letters) and "customer_initials_prefix" in plan(four)
+
+
+def test_contact_pinyin_uses_its_trigrams_and_initials_a_range_of_their_btree(data):
     assert "crm_contact_name_pinyin_trgm" in plan(Contact.objects.matching_name("xiaoming"))
-    assert "crm_contact_name_initials_trgm" in plan(Contact.objects.matching_name("wxm"))
+    assert "contact_initials_prefix" in plan(Contact.objects.matching_name("wxm"))
 
 
 def test_a_contacts_whole_number_is_looked_up_in_the_same_index(data):
