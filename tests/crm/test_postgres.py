@@ -11,9 +11,12 @@ def test_trigram_indexes_exist_for_name_search():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'crm_customer'")
         indexes = dict(cursor.fetchall())
-    for column in ["name_normalized", "name_pinyin", "name_initials"]:
+    for column in ["name_normalized", "name_pinyin"]:
         definition = indexes[f"crm_customer_{column}_trgm"]
         assert "gin" in definition and "gin_trgm_ops" in definition
+    # Initials match at their start only: a B-tree range (0029), their trigrams gone.
+    assert "btree (name_initials text_pattern_ops)" in indexes["customer_initials_prefix"]
+    assert "crm_customer_name_initials_trgm" not in indexes
     # The name is searched case-insensitively (UPPER(name) LIKE): its trigrams are of UPPER(name) (0015, 0026).
     assert "gin_trgm_ops" in indexes["customer_name_upper_trgm"] and "upper" in indexes["customer_name_upper_trgm"]
     assert "crm_customer_name_trgm" not in indexes
