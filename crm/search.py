@@ -141,8 +141,12 @@ def search(user, text: str) -> SearchResults:
         .only("name", "owner")[:HIDDEN_CUSTOMERS]
     )
     # No exact names among contacts: thousands of people share a name (肖静), and any of them is as good as another.
+    # A manager's people are named by id here (one small query more), so that PostgreSQL estimates the visible
+    # customers from the holder column's statistics: under a subquery it guessed half the company visible and
+    # walked 511,000 contacts in customer order for a manager's "xm" at 1,000,000 (258 ms; 25 ms by id).
+    visible_by_id = Customer.objects.visible_to(user, people_as_ids=True)
     results.contacts = list(
-        best_first(contacts_matching(text, digits).filter(customer__in=visible.values("pk"))).select_related(
+        best_first(contacts_matching(text, digits).filter(customer__in=visible_by_id.values("pk"))).select_related(
             "customer"
         )[:CONTACTS]
     )
