@@ -4,18 +4,15 @@ a plan kept from a one-row change made a bulk change of holders quadratic."""
 from django.db import migrations
 
 from crm.deals import totals
+from crm.sql import replace_functions
 
 
-def replace_functions(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for create in totals.CREATE:
-        if create.startswith("CREATE OR REPLACE FUNCTION"):
-            schema_editor.execute(create, params=None)
+def plan_each_run(apps, schema_editor):
+    replace_functions(schema_editor, totals.CREATE)
 
 
 class Migration(migrations.Migration):
     dependencies = [("deals", "0004_pipeline_totals")]
 
     # Backwards: the functions do the same work either way.
-    operations = [migrations.RunPython(replace_functions, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(plan_each_run, migrations.RunPython.noop)]
