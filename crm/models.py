@@ -290,6 +290,7 @@ class Customer(models.Model):
         null=True,
         blank=True,
         related_name="referrals",
+        db_index=False,  # customer_referred_by, of the few customers referred
     )
     annual_purchases = models.DecimalField(
         _("estimated annual purchases (CNY)"),
@@ -384,7 +385,10 @@ class Customer(models.Model):
             PostgresIndex(fields=["name_initials"], opclasses=["text_pattern_ops"], name="customer_initials_prefix"),
             # The duplicate check's and the import's exact lookups.
             models.Index(fields=["name_normalized"], name="customer_name_normalized"),
-            models.Index(fields=["group_key"], name="customer_group_key"),
+            # Partial: most customers belong to no group and were referred by nobody, and an index entry of theirs
+            # would only be written again at every change of holder (0030).
+            models.Index(fields=["group_key"], name="customer_group_key", condition=~Q(group_key="")),
+            models.Index(fields=["referred_by"], name="customer_referred_by", condition=Q(referred_by__isnull=False)),
             # Two-character Chinese searches, which trigrams cannot serve (0012).
             PostgresGinIndex(NameBigrams(), name="customer_name_bigrams"),
             # The pool, newest arrivals first (0013).

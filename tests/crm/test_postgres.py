@@ -108,3 +108,27 @@ def test_a_latin_letter_search_uses_an_index_for_every_condition():
             cursor.execute("SET enable_seqscan = on; SET enable_indexscan = on")
     assert "Seq Scan on crm_customer" not in plan
     assert "customer_name_upper_trgm" in plan and "customer_credit_code_upper" in plan
+
+
+def test_group_and_referral_lookups_use_indexes_of_only_the_customers_having_one():
+    """Partial indexes (0030): a change of holder writes no entry for a customer without a group or a referrer,
+    and a lookup by a key or a referrer (the duplicate check's, the foreign key's) is still served by them."""
+    CustomerFactory.create_batch(30)
+    member = CustomerFactory(group_name="海尔集团")
+    referred = CustomerFactory(referred_by=member)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'crm_customer'")
+        indexes = dict(cursor.fetchall())
+        cursor.execute("ANALYZE crm_customer")
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            by_group = Customer.objects.filter(group_key=member.group_key).order_by()
+            by_referrer = Customer.objects.filter(referred_by=member).order_by()
+            assert list(by_group) == [member] and list(by_referrer) == [referred]
+            group_plan, referrer_plan = by_group.explain(), by_referrer.explain()
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    assert indexes["customer_group_key"].endswith("WHERE (NOT ((group_key)::text = ''::text))")
+    assert indexes["customer_referred_by"].endswith("WHERE (referred_by_id IS NOT NULL)")
+    assert "crm_customer_referred_by_id_96d4f8f3" not in indexes  # the foreign key's own, for every customer
+    assert "customer_group_key" in group_plan and "customer_referred_by" in referrer_plan
