@@ -1,6 +1,10 @@
 """The triggers that keep `DealTally` (each holder's deals by day or month) equal to a recount, on PostgreSQL, and
 the one that keeps each deal's furthest stage from its history.
 
+Only held customers' deals are tallied: the forecast counts a holder's or a team's (the pool's deals belong to
+nobody's forecast), so a change of holder to or from the pool writes one side only, and the lapse sweep, which
+hands 111,000 customers to the pool at 1,000,000, upserts half the rows it did.
+
 Statement triggers with transition tables, as for the pipeline's totals (totals.py): one set-based upsert per
 statement. Every deal gives one or two tally rows (an open deal: the day it entered its stage and the month it is
 expected to close; a closed one: the month it closed with its furthest stage); a change to a deal takes its old
@@ -24,6 +28,7 @@ UPSERT = f"""
 INSERT INTO {TABLE} AS tally (owner_id, kind, day, stage_id, count, won, amount)
 SELECT owner_id, kind, day, stage_id, SUM(sign), SUM(sign * won), SUM(sign * amount)
 FROM ({{source}}) AS change (sign, owner_id, kind, day, stage_id, won, amount)
+WHERE owner_id IS NOT NULL
 GROUP BY owner_id, kind, day, stage_id
 ORDER BY owner_id, kind, day, stage_id
 ON CONFLICT (owner_id, kind, day, stage_id) DO UPDATE SET
@@ -137,6 +142,7 @@ WHERE deal.id = best.opportunity_id AND deal.furthest_stage_id IS DISTINCT FROM 
 RECOUNT = (
     "SELECT customer.owner_id, row.kind, row.day, row.stage_id, COUNT(*), SUM(row.won), SUM(row.amount) "  # noqa: S608
     "FROM deals_opportunity AS deal JOIN crm_customer AS customer ON customer.id = deal.customer_id "
-    f"{_rows_of('deal')} WHERE row.counts GROUP BY customer.owner_id, row.kind, row.day, row.stage_id"
+    f"{_rows_of('deal')} WHERE row.counts AND customer.owner_id IS NOT NULL "
+    "GROUP BY customer.owner_id, row.kind, row.day, row.stage_id"
 )
 FILL = f"INSERT INTO {TABLE} (owner_id, kind, day, stage_id, count, won, amount) {RECOUNT}"  # noqa: S608

@@ -118,13 +118,19 @@ def test_tallies_equal_a_recount_after_random_changes(manager, rep, stages):
     chance = random.Random(21)  # noqa: S311 (a reproducible sequence, not a secret)
     customers = [CustomerFactory(owner=chance.choice([rep, colleague])) for _ in range(6)]
 
+    pooled, kinds = [], set()
+
     def check(step, action):
         assert kept() == recounted(), f"after step {step}: {action}"
         assert furthest_from_history(), f"after step {step}: {action}"
+        # The pool's deals are in nobody's forecast: none tallied, so a lapse only takes its holder's rows away.
+        assert not DealTally.objects.filter(owner=None).exists(), f"after step {step}: {action}"
+        pooled.append(Opportunity.objects.filter(customer__owner=None).exists())
+        kinds.update(kind for _owner, kind, _day, _stage in kept())
 
     deals = random_changes(chance, manager, [rep, colleague], customers, stages, 70, check)
+    assert any(pooled)  # the sequence put deals in the pool
 
-    kinds = {kind for _owner, kind, _day, _stage in kept()}
     assert kinds == {"entered", "expected", "closed"}  # the sequence reached every kind
     assert any(deal.status == "won" for deal in deals) and any(deal.status == "lost" for deal in deals)
 
