@@ -46,6 +46,21 @@ def replace_functions(schema_editor, statements) -> None:
             schema_editor.execute(statement, params=None)
 
 
+def drop_index_operation(name: str, restore: str):
+    """A RunPython dropping the index `name` by name (on both databases), and `restore` (its CREATE INDEX) back:
+    for a foreign key whose own index goes while only the model state changes, where an AlterField would drop
+    and re-check the constraint (PostgreSQL) or copy the table (SQLite)."""
+    from django.db import migrations
+
+    def drop(apps, schema_editor):
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}", params=None)
+
+    def create(apps, schema_editor):
+        schema_editor.execute(restore, params=None)
+
+    return migrations.RunPython(drop, create)
+
+
 def rows_differ(one: str, other: str, columns) -> str:
     """SQL true when the rows aliased `one` and `other` differ in any of `columns` (NULLs compared as values)."""
 

@@ -8,15 +8,9 @@ from django.conf import settings
 from django.db import migrations, models
 import django.db.models.deletion
 
+from crm.sql import drop_index_operation
+
 INDEX = "crm_customer_owner_id_cb8a50e2"
-
-
-def drop_index(apps, schema_editor):
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}", params=None)
-
-
-def restore_index(apps, schema_editor):
-    schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON crm_customer (owner_id)", params=None)
 
 
 class Migration(migrations.Migration):
@@ -43,6 +37,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_index, restore_index)],
+            database_operations=[
+                drop_index_operation(INDEX, f"CREATE INDEX IF NOT EXISTS {INDEX} ON crm_customer (owner_id)")
+            ],
         ),
     ]

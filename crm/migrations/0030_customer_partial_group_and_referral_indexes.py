@@ -11,15 +11,9 @@ its unconditional index is dropped by name on both databases."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from crm.sql import drop_index_operation
+
 REFERRAL_INDEX = "crm_customer_referred_by_id_96d4f8f3"
-
-
-def drop_referral_index(apps, schema_editor):
-    schema_editor.execute(f"DROP INDEX IF EXISTS {REFERRAL_INDEX}", params=None)
-
-
-def restore_referral_index(apps, schema_editor):
-    schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {REFERRAL_INDEX} ON crm_customer (referred_by_id)", params=None)
 
 
 class Migration(migrations.Migration):
@@ -51,7 +45,11 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_referral_index, restore_referral_index)],
+            database_operations=[
+                drop_index_operation(
+                    REFERRAL_INDEX, f"CREATE INDEX IF NOT EXISTS {REFERRAL_INDEX} ON crm_customer (referred_by_id)"
+                )
+            ],
         ),
         migrations.AddIndex(
             model_name="customer",
