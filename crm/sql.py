@@ -1,6 +1,6 @@
 """Set-based writes the ORM has no words for, built from ORM querysets."""
 
-from django.db import connection
+from django.db import connection, migrations
 
 
 def insert_from_select(model, fields, rows) -> int:
@@ -50,7 +50,6 @@ def drop_index_operation(name: str, restore: str):
     """A RunPython dropping the index `name` by name (on both databases), and `restore` (its CREATE INDEX) back:
     for a foreign key whose own index goes while only the model state changes, where an AlterField would drop
     and re-check the constraint (PostgreSQL) or copy the table (SQLite)."""
-    from django.db import migrations
 
     def drop(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}", params=None)

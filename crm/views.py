@@ -95,7 +95,7 @@ def filtered_customers(request, *, people_as_ids=False):
 
 def customer_list(request):
     # On PostgreSQL a manager's people are named by id, for the page as for its counts (which read them anyway):
-    # the planner then combines the holders' index with a search's instead of reading every match to filter it.
+    # the planner estimates the visible customers from the holder column's statistics, and the filter is built once.
     by_ids = connection.vendor == "postgresql"
     customer_filter = filtered_customers(request, people_as_ids=by_ids)
     customers = customer_filter.qs
