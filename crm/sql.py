@@ -1,4 +1,5 @@
-"""Set-based writes the ORM has no words for, built from ORM querysets."""
+"""SQL the ORM has no words for: set-based writes built from ORM querysets, statement trigger functions, and the
+migration operations that replace those functions or drop an index by name."""
 
 from django.db import connection, migrations
 
