@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import ContactPhone, Customer, CustomerPhone
+from crm.models import ContactPhone, Customer, CustomerPhone, CustomerSearchName
 from crm.normalize import normalize_name, split_phones
 from crm.validators import clean_credit_code
 
@@ -133,12 +133,13 @@ def find_duplicates(*, name="", phones="", credit_code="", group_name="", exclud
 def similar_names(customers, name_key):
     """The customers whose names are closest to `name_key`, closest first, each with its `similarity`."""
     if connection.vendor == "postgresql":
-        # `%` uses the trigram GIN index on name_normalized; the threshold is set for this transaction.
+        # `%` uses the trigram GIN index of the names' own table; the threshold is set for this transaction.
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_limit(%s)", [SIMILARITY_THRESHOLD])
+        similar = CustomerSearchName.objects.filter(name_normalized__trigram_similar=name_key).values("customer")
         return (
-            customers.annotate(similarity=TrigramSimilarity("name_normalized", name_key))
-            .filter(name_normalized__trigram_similar=name_key)
+            customers.filter(pk__in=similar)
+            .annotate(similarity=TrigramSimilarity("name_normalized", name_key))
             .order_by("-similarity", "name")[:MAX_SIMILAR]
         )
     # SQLite fallback: one name contains the other's core (at least four characters), scored as pg_trgm would.

@@ -137,14 +137,24 @@ class GradeRule(models.Model):
         return rules
 
 
+def people_ids(user) -> list[int]:
+    """The ids of the people whose customers `user` sees, read once per user object, as Django keeps a user's
+    permissions: a request's user is loaded for that request, and the search box names them in three queries."""
+    if not hasattr(user, "_people_ids"):
+        user._people_ids = list(User.objects.visible_to(user).values_list("pk", flat=True))
+    return user._people_ids
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user, *, people_as_ids=False):
         """Customers whose full card `user` may see: their people's customers and the pool.
 
         people_as_ids: a manager's people read first (one query) and named by id: PostgreSQL then estimates the
         rows from the owner column's statistics (14,400 for 14,500 at 100,000 customers), where a subquery leaves
-        it guessing (55,000). The customer list and the search box's contacts read them so; the box's customers
-        do not (by id it ANDed the holders' whole bitmaps at 1,000,000)."""
+        it guessing (55,000). The customer list, the search box and the name suggestions read them so: a search's
+        matches come from a subquery (0031), and under a subquery of people too PostgreSQL guessed half the company
+        visible and walked the holders' index from its start, hoping to meet 200 matches early (26 -> 89 ms for
+        "nbj" in the box at 1,000,000)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_admin:
@@ -153,12 +163,10 @@ class CustomerQuerySet(models.QuerySet):
             # The same rule as below, spelled with the rep's own id: PostgreSQL can then combine two index
             # scans (owner = me, owner IS NULL) instead of scanning every customer (list count 94 -> 30 ms).
             return self.filter(Q(owner=user) | Q(owner__isnull=True))
-        people = User.objects.visible_to(user)
-        if people_as_ids:
-            people = list(people.values_list("pk", flat=True))
+        people = people_ids(user) if people_as_ids else User.objects.visible_to(user)
         return self.filter(Q(owner__in=people) | Q(owner__isnull=True))
 
-    def hidden_from(self, user):
+    def hidden_from(self, user, *, people_as_ids=False):
         """Customers `user` may not see (held by someone outside their people): the rest of `visible_to`.
         Search names them only as "already registered: X holds it", as the duplicate check does."""
         if not user.is_authenticated or not user.is_active:
@@ -167,7 +175,8 @@ class CustomerQuerySet(models.QuerySet):
             return self.none()
         if user.is_rep:
             return self.filter(owner__isnull=False).exclude(owner=user)
-        return self.filter(owner__isnull=False).exclude(owner__in=User.objects.visible_to(user))
+        people = people_ids(user) if people_as_ids else User.objects.visible_to(user)
+        return self.filter(owner__isnull=False).exclude(owner__in=people)
 
     def held_by_people_who_left(self):
         """Customers whose holder is inactive or departed: stranded, since nobody serves them (DOMAIN §5.8)."""
@@ -193,38 +202,60 @@ class CustomerQuerySet(models.QuerySet):
         if connections[self.db].vendor == "postgresql" and is_chinese_search(text):
             return self._search_chinese(text)
         lowered = text.lower()
+        keys = [Q(credit_code__istartswith=text)]
         if is_too_short_to_find_inside(text):
             # At a name's start, its initials' or a credit code's. (One Chinese character still means something
             # anywhere in a name: 鼎 finds 厦门鼎联, slowly.)
-            return self.filter(name_starting_with(text) | Q(credit_code__istartswith=text))
-        condition = Q(name__icontains=text) | Q(credit_code__istartswith=text)
+            if text.isalpha():
+                keys.append(Q(name_initials__startswith=lowered))
+            return self._matching(Q(name__istartswith=text), keys)
+        names = Q(name__icontains=text)
         normalized = normalize_name(text)
         if len(normalized) >= SHORTEST_INFIX:
-            condition |= Q(name_normalized__contains=normalized)
+            names |= Q(name_normalized__contains=normalized)
         if lowered.isascii() and lowered.isalpha():
-            condition |= Q(name_initials__startswith=lowered) | Q(name_pinyin__contains=lowered)
+            names |= Q(name_pinyin__contains=lowered)
+            keys.append(Q(name_initials__startswith=lowered))
         digits = normalize_phone(text)
-        if len(digits) >= SHORTEST_INFIX:
-            condition |= Exists(CustomerPhone.objects.filter(customer=OuterRef("pk"), number__contains=digits))
-        return self.filter(condition)
+        phones = CustomerPhone.objects.filter(number__contains=digits) if len(digits) >= SHORTEST_INFIX else None
+        return self._matching(names, keys, phones)
+
+    def _matching(self, names, keys, phones=None):
+        """The customers whose names match `names` (a condition on CustomerSearchName's columns, which are also the
+        customer's), whose own columns match one of `keys`, or with a phone among `phones`."""
+        if connections[self.db].vendor != "postgresql":
+            condition = names
+            for key in keys:
+                condition |= key
+            if phones is not None:
+                condition |= Exists(phones.filter(customer=OuterRef("pk")))
+            return self.filter(condition)
+        # One UNION of indexed lookups, each in its own table: an OR across the tables would read every customer.
+        # Each key its own branch, which an index holding the id and the holder (customer_initials_prefix) serves
+        # without reading a row: within a manager's customers, 695 of the 4,911 whose initials start with "nbj"
+        # at 1,000,000, which the outer query then reads once (the list searched so: 65 -> 40 ms).
+        found = [self.filter(key).order_by().values("pk") for key in keys]
+        if phones is not None:
+            found.append(phones.order_by().values("customer"))
+        return self.filter(pk__in=CustomerSearchName.objects.filter(names).order_by().values("customer").union(*found))
 
     def _search_chinese(self, text):
-        """Chinese text (no pinyin, code or phone to match) through the customer_name_bigrams index.
+        """Chinese text (no pinyin, code or phone to match) through the search_name_bigrams index.
 
         Candidates hold every two-character piece of the text; LIKE then keeps those holding it whole.
         """
         normalized = normalize_name(text)
         pieces = bigrams(normalized) & bigrams(text)
         matches = Q(name__icontains=text) | (Q(name_normalized__contains=normalized) if normalized else Q())
-        if not pieces:
-            return self.filter(matches)
-        candidates = self.alias(name_bigrams=NameBigrams()).filter(name_bigrams__contains=sorted(pieces))
-        if pieces == {text}:
-            # Two characters are their one piece: a name holding it holds the text, nothing to check again. The
-            # LIKEs also made PostgreSQL multiply two guesses into one row (of 1,131), and join the owners by
-            # looping over the users for each row (18 ms at 1,000,000 customers).
-            return candidates
-        return candidates.filter(matches)
+        names = CustomerSearchName.objects.all()
+        if pieces:
+            names = names.alias(name_bigrams=NameBigrams()).filter(name_bigrams__contains=sorted(pieces))
+        if pieces != {text}:
+            names = names.filter(matches)
+        # Two characters are their one piece: a name holding it holds the text, nothing to check again. The LIKEs
+        # also made PostgreSQL multiply two guesses into one row (of 1,131), and join the owners by looping over the
+        # users for each row (18 ms at 1,000,000 customers).
+        return self.filter(pk__in=names.values("customer"))
 
 
 # pg_trgm finds a text inside a longer one by its three-character pieces: two letters or digits would read every
@@ -238,7 +269,7 @@ def is_too_short_to_find_inside(text: str) -> bool:
 
 
 def name_starting_with(text: str) -> Q:
-    """A customer's or a contact's name, or its initials, starting with `text` (the same field names on both)."""
+    """A contact's name, or its initials, starting with `text`."""
     condition = Q(name__istartswith=text)
     if text.isalpha():
         condition |= Q(name_initials__startswith=text.lower())
@@ -374,30 +405,28 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["next_follow_up_on"]),
             # PostgreSQL only (crm/indexes.py); each was built by the migration named, which says why.
-            # Trigrams for the infix searches of `search` on names and pinyin (0003). The name's own went in 0026:
-            # name searches are case-insensitive (UPPER(name) LIKE, customer_name_upper_trgm below).
-            *[
-                PostgresGinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"crm_customer_{field}_trgm")
-                for field in ("name_normalized", "name_pinyin")
-            ],
+            # The name's trigram and bigram indexes are CustomerSearchName's, off the row a change of holder writes.
             # Initials are only matched at their start (LIKE 'nb%'): a range of a B-tree, where their trigrams
             # gave every name starting so as a bitmap (36,731 for "nb" at 1,000,000, 7.6 ms) and cost every
             # change of holder a GIN entry per trigram (0029).
-            PostgresIndex(fields=["name_initials"], opclasses=["text_pattern_ops"], name="customer_initials_prefix"),
+            # With the id and the holder: the searches take the visible matches from the index alone (0031).
+            PostgresIndex(
+                fields=["name_initials"],
+                opclasses=["text_pattern_ops"],
+                include=["id", "owner"],
+                name="customer_initials_prefix",
+            ),
             # The duplicate check's and the import's exact lookups.
             models.Index(fields=["name_normalized"], name="customer_name_normalized"),
             # Partial: most customers belong to no group and were referred by nobody, and an index entry of theirs
             # would only be written again at every change of holder (0030).
             models.Index(fields=["group_key"], name="customer_group_key", condition=~Q(group_key="")),
             models.Index(fields=["referred_by"], name="customer_referred_by", condition=Q(referred_by__isnull=False)),
-            # Two-character Chinese searches, which trigrams cannot serve (0012).
-            PostgresGinIndex(NameBigrams(), name="customer_name_bigrams"),
             # The pool, newest arrivals first (0013).
             PostgresIndex(
                 F("pool_since").desc(nulls_last=True), F("id"), name="customer_pool_newest", condition=Q(owner=None)
             ),
-            # Latin-letter searches: UPPER(name) LIKE '%…%' and UPPER(credit_code) LIKE '…%' (0015).
-            PostgresGinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="customer_name_upper_trgm"),
+            # Credit codes by their start: UPPER(credit_code) LIKE '…%' (0015).
             PostgresIndex(OpClass(Upper("credit_code"), name="text_pattern_ops"), name="customer_credit_code_upper"),
             # The list's order: page 1 of the 25,000 customers a manager sees walks this index (1 ms)
             # instead of sorting them all (88 ms at 100,000 customers).
@@ -530,6 +559,39 @@ class Customer(models.Model):
         policy = policy or GradeRule.policy()
         start = self.last_contact_on or timezone.localdate(self.created_at)
         self.next_follow_up_on = start + datetime.timedelta(days=policy[self.grade].cadence_days)
+
+
+class CustomerSearchName(models.Model):
+    """A customer's name as the searches match it (as written, normalized, in pinyin), with the trigram and bigram
+    indexes that find a text inside it: kept equal to the customer's own columns by triggers (crm/search_names.py)
+    on PostgreSQL, where the searches read it; empty on SQLite, which searches the customers' columns.
+
+    Apart from the customer row because a change of holder writes every index on that row, and these four took 7
+    of the 19 s of the lapse sweep's UPDATE at 1,000,000 customers; a name changes far more rarely than a holder.
+    """
+
+    # The key is the database's own (ON DELETE CASCADE, made by migration 0031): Django deletes nothing here.
+    customer = models.OneToOneField(
+        Customer, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="search_name"
+    )
+    name = models.CharField(max_length=200)
+    name_normalized = models.CharField(max_length=200)
+    name_pinyin = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        indexes = [
+            # Infix searches of names, normalized names and pinyin (UPPER(name) LIKE '%…%': case-insensitive).
+            PostgresGinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="search_name_upper_trgm"),
+            PostgresGinIndex(
+                fields=["name_normalized"], opclasses=["gin_trgm_ops"], name="search_name_normalized_trgm"
+            ),
+            PostgresGinIndex(fields=["name_pinyin"], opclasses=["gin_trgm_ops"], name="search_name_pinyin_trgm"),
+            # Two-character Chinese searches, which trigrams cannot serve.
+            PostgresGinIndex(NameBigrams(), name="search_name_bigrams"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class PhoneQuerySet(models.QuerySet):

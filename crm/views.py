@@ -193,7 +193,10 @@ def customer_suggest(request):
     text = request.GET.get("referred_by") or request.GET.get("q", "")
     names = []
     if len(text.strip()) >= 2 and "\x00" not in text:  # no name holds NUL, and PostgreSQL refuses it in a query
-        names = Customer.objects.visible_to(request.user).search(text).values_list("name", flat=True)[:10]
+        # By id, as the search box: ten matches without an order, which under a subquery of people PostgreSQL
+        # hoped to meet early by walking the holders' index from its start.
+        visible = Customer.objects.visible_to(request.user, people_as_ids=True)
+        names = visible.search(text).values_list("name", flat=True)[:10]
     return render(request, "crm/partials/customer_suggestions.html", {"names": names})
 
 

@@ -129,7 +129,7 @@ def test_leaves_every_index_and_foreign_key_as_the_migrations_made_them():
             return sorted(cursor.fetchall())
 
     before = schema()
-    assert any(name == "customer_name_bigrams" for _table, name, _definition in before)
+    assert any(name == "search_name_bigrams" for _table, name, _definition in before)
     seed_scale()
     assert schema() == before
 

@@ -107,7 +107,7 @@ PHASES = ["clear", "people", "customers", "contacts", "visits", "ownership", "co
 # PostgreSQL rather than row by row: most indexes are trigram GIN indexes, costly to update one row at a time, and
 # each foreign key would look up and lock its target row per row.
 INDEXED_AFTER = {
-    "customers": ["crm_customer", "crm_customerphone", "crm_gradechange"],
+    "customers": ["crm_customer", "crm_customersearchname", "crm_customerphone", "crm_gradechange"],
     "contacts": ["crm_contact", "crm_contactphone"],
     "visits": ["visits_visit", "visits_objection"],
     "deals": [
