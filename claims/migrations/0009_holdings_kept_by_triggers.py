@@ -5,20 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from claims import holdings
-
-
-def keep_holdings(apps, schema_editor):
-    """The triggers, and the counts of the customers already there (PostgreSQL; SQLite counts on each check)."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for statement in [*holdings.CREATE, holdings.FILL]:
-        schema_editor.execute(statement, params=None)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in holdings.DROP:
-            schema_editor.execute(statement, params=None)
+from crm.sql import postgres_statements
 
 
 class Migration(migrations.Migration):
@@ -42,5 +29,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('holder', 'status'), name='one_holding_per_holder_status')],
             },
         ),
-        migrations.RunPython(keep_holdings, drop_triggers),
+        # The triggers, and the counts of the customers already there (SQLite counts on each check).
+        postgres_statements([*holdings.CREATE, holdings.FILL], holdings.DROP),
     ]

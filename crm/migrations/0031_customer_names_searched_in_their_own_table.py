@@ -12,19 +12,7 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 from crm import search_names
-
-
-def keep_search_names(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for statement in [*search_names.TRIGGERS, search_names.FILL, search_names.KEY]:
-        schema_editor.execute(statement, params=None)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in search_names.DROP:
-            schema_editor.execute(statement, params=None)
+from crm.sql import postgres_statements
 
 
 class Migration(migrations.Migration):
@@ -43,7 +31,7 @@ class Migration(migrations.Migration):
                 ('name_pinyin', models.CharField(blank=True, max_length=400)),
             ],
         ),
-        migrations.RunPython(keep_search_names, drop_triggers),
+        postgres_statements([*search_names.TRIGGERS, search_names.FILL, search_names.KEY], search_names.DROP),
         migrations.RemoveIndex(
             model_name='customer',
             name='crm_customer_name_normalized_trgm',

@@ -6,20 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from crm.deals import totals
-
-
-def keep_totals(apps, schema_editor):
-    """The triggers, and the totals of the deals already there (PostgreSQL; SQLite counts on every view)."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for statement in [*totals.CREATE, totals.FILL]:
-        schema_editor.execute(statement, params=None)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in totals.DROP:
-            schema_editor.execute(statement, params=None)
+from crm.sql import postgres_statements
 
 
 class Migration(migrations.Migration):
@@ -66,5 +53,6 @@ class Migration(migrations.Migration):
             model_name='pipelinetotal',
             constraint=models.UniqueConstraint(fields=('owner', 'stage'), name='pipeline_total_once', nulls_distinct=False),
         ),
-        migrations.RunPython(keep_totals, drop_triggers),
+        # The triggers, and the totals of the deals already there (SQLite counts on every view).
+        postgres_statements([*totals.CREATE, totals.FILL], totals.DROP),
     ]

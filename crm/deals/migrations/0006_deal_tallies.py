@@ -7,25 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from crm.deals import tallies
-
-
-def keep_tallies(apps, schema_editor):
-    """The deals' furthest stages from their history, then the triggers and the tallies of the deals already there
-    (PostgreSQL; SQLite counts on every view). Filling the new column changes no pipeline total: that trigger is
-    off meanwhile, not to read two copies of every deal for nothing."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("ALTER TABLE deals_opportunity DISABLE TRIGGER pipeline_total_update", params=None)
-    schema_editor.execute(tallies.FURTHEST_FILL, params=None)
-    schema_editor.execute("ALTER TABLE deals_opportunity ENABLE TRIGGER pipeline_total_update", params=None)
-    for statement in [*tallies.CREATE, tallies.FILL]:
-        schema_editor.execute(statement, params=None)
-
-
-def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in tallies.DROP:
-            schema_editor.execute(statement, params=None)
+from crm.sql import postgres_statements
 
 
 class Migration(migrations.Migration):
@@ -71,5 +53,17 @@ class Migration(migrations.Migration):
             model_name='dealtally',
             constraint=models.UniqueConstraint(fields=('owner', 'kind', 'day', 'stage'), name='deal_tally_once', nulls_distinct=False),
         ),
-        migrations.RunPython(keep_tallies, drop_triggers),
+        # The deals' furthest stages from their history, then the triggers and the tallies of the deals already there
+        # (SQLite counts on every view). Filling the new column changes no pipeline total: that trigger is off
+        # meanwhile, not to read two copies of every deal for nothing.
+        postgres_statements(
+            [
+                "ALTER TABLE deals_opportunity DISABLE TRIGGER pipeline_total_update",
+                tallies.FURTHEST_FILL,
+                "ALTER TABLE deals_opportunity ENABLE TRIGGER pipeline_total_update",
+                *tallies.CREATE,
+                tallies.FILL,
+            ],
+            tallies.DROP,
+        ),
     ]
