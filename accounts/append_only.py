@@ -79,8 +79,9 @@ def refuse_truncate_statements(table: str) -> tuple[list[str], list[str]]:
     )
 
 
-def refuse_truncate_operation(table: str):
-    """A migration operation adding (and on reverse dropping) the TRUNCATE guard, on PostgreSQL."""
+def postgres_statements(forward, backward):
+    """A migration operation running the SQL statements `forward` (and on reverse `backward`) on PostgreSQL only:
+    the TRUNCATE guard below, and the triggers that keep the apps' summaries and the customers' search names."""
 
     def run(statements):
         def apply(apps, schema_editor):
@@ -90,8 +91,12 @@ def refuse_truncate_operation(table: str):
 
         return apply
 
-    create, drop = refuse_truncate_statements(table)
-    return migrations.RunPython(run(create), run(drop))
+    return migrations.RunPython(run(forward), run(backward))
+
+
+def refuse_truncate_operation(table: str):
+    """A migration operation adding (and on reverse dropping) the TRUNCATE guard, on PostgreSQL."""
+    return postgres_statements(*refuse_truncate_statements(table))
 
 
 @contextmanager

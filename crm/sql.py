@@ -1,5 +1,5 @@
 """SQL the ORM has no words for: set-based writes built from ORM querysets, statement trigger functions, and the
-migration operations that make or replace those functions or drop an index by name."""
+migration operations that replace those functions or drop an index by name."""
 
 from django.db import connection, migrations
 
@@ -45,21 +45,6 @@ def replace_functions(schema_editor, statements) -> None:
     for statement in statements:
         if statement.startswith("CREATE OR REPLACE FUNCTION"):
             schema_editor.execute(statement, params=None)
-
-
-def postgres_statements(forward, backward):
-    """A RunPython running the SQL statements `forward`, and `backward` to undo them, on PostgreSQL only: the
-    triggers that keep a table of summaries (or a copy) equal to what it sums, which SQLite works out on reading."""
-
-    def run(statements):
-        def operation(apps, schema_editor):
-            if schema_editor.connection.vendor == "postgresql":
-                for statement in statements:
-                    schema_editor.execute(statement, params=None)
-
-        return operation
-
-    return migrations.RunPython(run(forward), run(backward))
 
 
 def drop_index_operation(name: str, restore: str):

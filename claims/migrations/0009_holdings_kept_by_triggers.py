@@ -4,8 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from accounts.append_only import postgres_statements
 from claims import holdings
-from crm.sql import postgres_statements
 
 
 class Migration(migrations.Migration):

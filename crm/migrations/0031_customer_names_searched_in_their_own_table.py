@@ -12,7 +12,7 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 from crm import search_names
-from crm.sql import postgres_statements
+from accounts.append_only import postgres_statements
 
 
 class Migration(migrations.Migration):

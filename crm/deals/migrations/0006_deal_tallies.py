@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from crm.deals import tallies
-from crm.sql import postgres_statements
+from accounts.append_only import postgres_statements
 
 
 class Migration(migrations.Migration):
