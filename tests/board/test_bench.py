@@ -48,6 +48,9 @@ def test_bench_requests_every_page_and_runs_every_job(tmp_path):
     assert results["machine"]["customers"] == 60
     assert results["machine"]["deals"] == 120  # --deals-per-customer 2 by default
     assert "NOT OK" not in out
+    # 60 customers hold no page 50: the figures say their deep pages are not deep.
+    assert [warning.split(":")[0] for warning in results["short_lists"]] == ["customers", "complaints"]
+    assert "Deep pages: customers: the manager's list holds" in out
 
 
 def test_seeded_deals_have_their_history_and_a_won_deal_its_purchase():
