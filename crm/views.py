@@ -36,6 +36,7 @@ from .services import contact_save, customer_follow_suggested_grade, customer_ov
 from .tasks import broker_reachable
 
 PAGE_SIZE = 25
+SUGGESTIONS = 10  # names offered as one types a customer's name
 
 
 def home(request):
@@ -196,7 +197,7 @@ def customer_suggest(request):
         # By id, as the search box: ten matches without an order, which under a subquery of people PostgreSQL
         # hoped to meet early by walking the holders' index from its start.
         visible = Customer.objects.visible_to(request.user, people_as_ids=True)
-        names = visible.search(text).values_list("name", flat=True)[:10]
+        names = visible.search(text, some=SUGGESTIONS).values_list("name", flat=True)[:SUGGESTIONS]
     return render(request, "crm/partials/customer_suggestions.html", {"names": names})
 
 

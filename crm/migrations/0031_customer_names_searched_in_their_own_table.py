@@ -31,7 +31,10 @@ class Migration(migrations.Migration):
                 ('name_pinyin', models.CharField(blank=True, max_length=400)),
             ],
         ),
-        postgres_statements([*search_names.TRIGGERS, search_names.FILL, search_names.KEY], search_names.DROP),
+        postgres_statements(
+            [*search_names.triggers(search_names.NAMES), search_names.fill(search_names.NAMES), search_names.KEY],
+            search_names.DROP,
+        ),
         migrations.RemoveIndex(
             model_name='customer',
             name='crm_customer_name_normalized_trgm',

@@ -12,13 +12,22 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def kept():
-    return set(CustomerSearchName.objects.values_list("customer", "name", "name_normalized", "name_pinyin"))
+    return set(CustomerSearchName.objects.values_list("customer", "name", "name_normalized", "name_pinyin", "owner"))
 
 
 def recount():
     with connection.cursor() as cursor:
         cursor.execute(RECOUNT)
         return set(cursor.fetchall())
+
+
+def names_written():
+    """(rows updated, of which in place) in the names' table by this transaction so far."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'crm_customersearchname'"
+        )
+        return cursor.fetchone()
 
 
 def row_version(customer):
@@ -45,19 +54,35 @@ def test_the_names_follow_every_way_customers_are_written():
     assert not Customer.objects.search("杰航精密").exists()
 
 
-def test_a_change_of_holder_writes_no_row_of_names():
-    """What the table is for: the lapse sweep's UPDATE of the holder leaves it untouched. A save of the whole
-    row (every column set) that keeps the name writes nothing either."""
+def test_the_holder_follows_every_way_customers_change_hands():
+    rep, other = UserFactory(role="rep"), UserFactory(role="rep")
+    first, second, third = (CustomerFactory(name=name, owner=rep) for name in ("杰航机械", "鼎联重工", "金信电力"))
+    first.owner = other
+    first.save()
+    Customer.objects.filter(pk__in=[second.pk, third.pk]).update(owner=None, pool_reason="lapsed")  # as the sweep
+    assert kept() == recount()
+    Customer.objects.filter(pk=third.pk).update(owner=rep)
+    Customer.objects.filter(owner=other).update(owner=rep)  # a departing rep's customers, in one statement
+    assert kept() == recount()
+    assert set(CustomerSearchName.objects.values_list("owner", flat=True)) == {rep.pk, None}
+
+
+def test_a_change_of_holder_rewrites_only_the_holder_in_place():
+    """What the table is for: the lapse sweep's UPDATE of the holder writes no entry in the name's four indexes.
+    The holder's row is updated in place (heap-only: no indexed column changes, and the pages have room), and an
+    UPDATE that moves nobody, or a save of the whole row that keeps the holder and the name, writes nothing."""
     customer = CustomerFactory(name="潍坊恒锐精密机械", owner=UserFactory(role="rep"))
-    before = row_version(customer)
-    Customer.objects.filter(pk=customer.pk).update(owner=None, pool_reason="lapsed")
-    customer.refresh_from_db()
+    before = names_written()
     customer.grade = "A"
     customer.save()
-    assert row_version(customer) == before
+    Customer.objects.filter(pk=customer.pk).update(next_follow_up_on=None)
+    assert names_written() == before
+    Customer.objects.filter(pk=customer.pk).update(owner=None, pool_reason="lapsed")
+    assert names_written() == (before[0] + 1, before[1] + 1)
+    version = row_version(customer)
     customer.name = "潍坊恒锐精密机械有限公司"
     customer.save()
-    assert row_version(customer) != before
+    assert row_version(customer) != version and kept() == recount()
 
 
 def test_the_duplicate_check_finds_similar_names_through_the_table():

@@ -103,6 +103,21 @@ def test_a_managers_box_names_the_people_by_id_in_every_group(manager, rep):
     assert sum('FROM "accounts_user"' in query["sql"] for query in captured.captured_queries) == 2  # ids; reps
 
 
+@pytest.mark.parametrize("text", ["鼎联", "鼎联重工", "dinglian"], ids=["two characters", "Chinese", "pinyin"])
+def test_the_names_table_keeps_the_held_matches_itself(manager, rep, text):
+    """A manager's matches (and the others, named only) are told apart on the names' table, by the holder it keeps
+    (0033): no match's customer row is read to find it held by someone else (a Chinese name's 1,131 at 1,000,000)."""
+    own = CustomerFactory(owner=rep, name="厦门鼎联重工有限公司")
+    pool = CustomerFactory(owner=None, name="福州鼎联重工")
+    other = CustomerFactory(owner=UserFactory(role="rep"), name="泉州鼎联重工")
+    visible, hidden = Customer.objects.visible_to(manager), Customer.objects.hidden_from(manager)
+    assert set(visible.search(text)) == {own, pool} and list(hidden.search(text)) == [other]
+    for customers in (visible, hidden):
+        sql = str(customers.search(text).query)
+        names = sql[sql.index('FROM "crm_customersearchname"') :].split("UNION")[0]  # not the keys' branches
+        assert '"owner_id"' in names, names
+
+
 def test_a_broad_query_ranks_a_bounded_set_that_always_holds_the_exact_name(monkeypatch, rep):
     """Past RANKED matches the box ranks only some of them, within what the user may see, and the exact name."""
     monkeypatch.setattr(search_module, "RANKED", 3)
