@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from accounts.permissions import manager_required
 from crm.formatting import full_date
 from crm.http import safe_next
 from crm.models import Customer
+from crm.paging import EstimatingPaginator
 
 from ..filters import PoolFilter
 from ..forms import ReleaseForm, TransferForm
@@ -25,7 +25,7 @@ def pool(request):
     """Unowned customers, newest in the pool first; each row says why it is there and when it may be claimed."""
     pool_filter = PoolFilter(request.GET or None, queryset=Customer.objects.filter(owner__isnull=True))
     customers = pool_filter.qs.order_by(F("pool_since").desc(nulls_last=True), "pk")
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatingPaginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     claiming = can_claim(request.user)
     opens = claimable_from(customers=page, rep=request.user) if claiming else {}
     for customer in page:
