@@ -146,6 +146,8 @@ def people_ids(user) -> list[int]:
 
 
 class CustomerQuerySet(models.QuerySet):
+    _holders = None  # the condition on `owner` these customers were chosen by (held_as), kept by every clone
+
     def visible_to(self, user, *, people_as_ids=False):
         """Customers whose full card `user` may see: their people's customers and the pool.
 
@@ -184,8 +186,6 @@ class CustomerQuerySet(models.QuerySet):
         customers = self.filter(holders)
         customers._holders = holders if self._holders is None else self._holders & holders
         return customers
-
-    _holders = None
 
     def _clone(self):
         clone = super()._clone()

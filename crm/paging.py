@@ -262,14 +262,19 @@ class EstimatingPaginator(Paginator):
     admin counted twice; the pool's 99,461 at 1,000,000 customers, 7 ms). The last page numbers are then
     approximate: `estimated` says so, and the pool's pager then names no last page."""
 
-    estimated = False
-
     @cached_property
     def count(self):
+        return self._count_and_whether_estimated[0]
+
+    @property
+    def estimated(self) -> bool:
+        return self._count_and_whether_estimated[1]
+
+    @cached_property
+    def _count_and_whether_estimated(self):
         queryset = self.object_list
         if isinstance(queryset, QuerySet) and _plans(queryset):
             estimate = planner_rows(queryset)
             if estimate > COUNT_EXACT_UP_TO:
-                self.estimated = True
-                return rounded(estimate)
-        return super().count
+                return rounded(estimate), True
+        return super().count, False

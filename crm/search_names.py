@@ -22,10 +22,9 @@ An UPDATE that moves nobody (a follow-up date, a grade) finds no such row.
 from crm.sql import statement_trigger_function
 
 TABLE = "crm_customersearchname"
-COLUMNS = "name, name_normalized, name_pinyin"
 # The columns copied from the customer: its names (0031), and since 0033 its holder.
-NAMES = COLUMNS
-HELD = f"{COLUMNS}, owner_id"
+NAMES = "name, name_normalized, name_pinyin"
+HELD = f"{NAMES}, owner_id"
 FILLFACTOR = f"ALTER TABLE {TABLE} SET (fillfactor = 80)"
 
 
@@ -55,7 +54,7 @@ def triggers(columns=HELD):
         "CREATE TRIGGER search_name_insert AFTER INSERT ON crm_customer REFERENCING NEW TABLE AS new_customers "
         "FOR EACH STATEMENT EXECUTE FUNCTION crm_search_name_insert()",
         RENAMED,
-        f"CREATE TRIGGER search_name_update AFTER UPDATE OF {COLUMNS} ON crm_customer FOR EACH ROW "
+        f"CREATE TRIGGER search_name_update AFTER UPDATE OF {NAMES} ON crm_customer FOR EACH ROW "
         "WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.name_normalized IS DISTINCT FROM NEW.name_normalized "
         "OR OLD.name_pinyin IS DISTINCT FROM NEW.name_pinyin) EXECUTE FUNCTION crm_search_name_update()",
     ]
