@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Reverse, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -167,6 +167,18 @@ class CustomerQuerySet(models.QuerySet):
             return self.held_as(Q(owner=user) | Q(owner__isnull=True))
         people = people_ids(user) if people_as_ids else User.objects.visible_to(user)
         return self.held_as(Q(owner__in=people) | Q(owner__isnull=True))
+
+    def with_visible(self, user, *, people_as_ids=False):
+        """These customers, each with `visible`: whether `user` may see its card, as `visible_to` decides (the same
+        condition, as a column), so that one read of some matches can be split into the visible and the hidden."""
+        visible = self.visible_to(user, people_as_ids=people_as_ids)
+        if visible.query.is_empty():
+            condition = Value(False)
+        elif visible._holders is None:  # an administrator: every customer
+            condition = Value(True)
+        else:
+            condition = ExpressionWrapper(visible._holders, output_field=models.BooleanField())
+        return self.annotate(visible=condition)
 
     def hidden_from(self, user, *, people_as_ids=False):
         """Customers `user` may not see (held by someone outside their people): the rest of `visible_to`.

@@ -6,7 +6,8 @@ a contact's name and its pinyin, and a customer's or a contact's phone number by
 Visibility as everywhere: a customer the user may not see is only named, with its holder, as the duplicate
 check names it; its contacts are not shown at all.
 
-A fixed number of queries whatever the data (one per group), each served by an index on PostgreSQL. On
+A fixed number of queries whatever the data (one per group; for phone digits one read of the matching customers
+ranks both customer groups, then each group's few rows are fetched), each served by an index on PostgreSQL. On
 PostgreSQL each group ranks at most RANKED of its matches (and every exact name): a query that thousands of
 customers match ("nbj", a contact named 肖静) is too broad for the order to mean much, and ranking them all made
 the box slower the more customers the company held.
@@ -15,8 +16,8 @@ the box slower the more customers the company held.
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import F, Q, Window
+from django.db.models.functions import Length, RowNumber
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -117,6 +118,31 @@ def best_first(matching, exact=None):
     return matching.model.objects.filter(pk__in=candidates).order_by(*BEST_FIRST)
 
 
+def shown_as_hidden(customers):
+    """A customer the user may not see: its name and holder only, the first HIDDEN_CUSTOMERS."""
+    return customers.select_related("owner").only("name", "owner")[:HIDDEN_CUSTOMERS]
+
+
+def split_by_holder(user, matching):
+    """The visible and the hidden customers among `matching`, each group best first, from one read of the matches.
+
+    For phone digits: a four-digit tail is on ~430 customers' numbers and ~1,000 contacts' at 1,000,000 customers,
+    and reading them once for each group, each time looking up every holder, took twice as long."""
+    places = Window(RowNumber(), partition_by=[F("visible")], order_by=list(BEST_FIRST))
+    ranked = (
+        matching.with_visible(user, people_as_ids=True)
+        .annotate(place=places)
+        .filter(place__lte=CUSTOMERS)
+        .values_list("pk", "visible")
+    )
+    chosen = {True: [], False: []}
+    for pk, visible in ranked:
+        chosen[visible].append(pk)
+    customers = Customer.objects.filter(pk__in=chosen[True]).select_related("owner").order_by(*BEST_FIRST)
+    hidden = Customer.objects.filter(pk__in=chosen[False]).order_by(*BEST_FIRST)
+    return list(customers), list(shown_as_hidden(hidden))
+
+
 def search(user, text: str) -> SearchResults:
     """What the search box shows `user` for `text`: at most a few of each group, best first."""
     text = clean_query(text)
@@ -136,16 +162,17 @@ def search(user, text: str) -> SearchResults:
     def named_exactly(customers):
         return customers.filter(name_normalized=normalized) if normalized else None
 
-    results.customers = list(
-        best_first(customers_matching(visible, text, digits), named_exactly(visible)).select_related("owner")[
-            :CUSTOMERS
-        ]
-    )
-    results.hidden = list(
-        best_first(customers_matching(hidden, text, digits), named_exactly(hidden))
-        .select_related("owner")
-        .only("name", "owner")[:HIDDEN_CUSTOMERS]
-    )
+    if digits:
+        results.customers, results.hidden = split_by_holder(user, customers_matching(Customer.objects, text, digits))
+    else:
+        results.customers = list(
+            best_first(customers_matching(visible, text, digits), named_exactly(visible)).select_related("owner")[
+                :CUSTOMERS
+            ]
+        )
+        results.hidden = list(
+            shown_as_hidden(best_first(customers_matching(hidden, text, digits), named_exactly(hidden)))
+        )
     # No exact names among contacts: thousands of people share a name (肖静), and any of them is as good as another.
     results.contacts = list(
         best_first(contacts_matching(text, digits).filter(customer__in=visible.values("pk"))).select_related(

@@ -1,12 +1,14 @@
 """The search box (crm.search): what each key matches, who sees what, and a constant number of queries."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import RECENT_CUSTOMERS_KEPT, Contact, ContactPhone, Customer, RecentCustomer
 from crm.normalize import person_name_keys, phone_search_digits
-from crm.search import recent_customers, search
+from crm.search import HIDDEN_CUSTOMERS, recent_customers, search
 from tests.factories import ContactFactory, CustomerFactory, UserFactory
 from visits.models import Visit
 from visits.services import visit_log
@@ -199,6 +201,20 @@ class TestQueryCount:
         manager = type(manager).objects.get(pk=manager.pk)  # a new request's user, without the ids read above
         with django_assert_num_queries(for_manager):
             search(manager, text)
+
+    def test_phone_digits_read_the_customers_numbers_once_for_both_groups(self, rep, colleague):
+        # More hidden matches than the box shows, all with shorter names: the visible ones are still found.
+        hidden = [CustomerFactory(name=f"烟台{n}号厂", owner=colleague, phones=f"0535-611{n}6688") for n in range(9)]
+        visible = [
+            CustomerFactory(name=f"青岛杰航{n}号精密机械有限公司", owner=rep, phones=f"0532-8{n}886688")
+            for n in range(2)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            results = search(rep, "6688")
+        assert results.customers == visible
+        assert results.hidden == hidden[:HIDDEN_CUSTOMERS]
+        # One read of the customers' numbers hands over both groups (the contacts' group reads only contacts').
+        assert sum("crm_customerphone" in query["sql"] for query in captured.captured_queries) == 1
 
     def test_the_dropdown_and_the_page_do_not_grow(self, rep_client, rep, colleague, django_assert_max_num_queries):
         self.make(rep, 2, 0)
