@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "crm.staticfiles.CollectedStaticFiles",  # django.contrib.staticfiles, ReDoc left out
     "django.contrib.humanize",
     "django.contrib.postgres",  # trigram lookups for the duplicate check; harmless on SQLite
     "crispy_forms",

@@ -1,11 +1,13 @@
 """The API's OpenAPI schema: valid OpenAPI 3, and the committed file (crm/api/openapi.yaml) is the API as it is.
 When the API changes, `make schema` writes the file again; commit it with the change."""
 
+import io
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
@@ -50,3 +52,13 @@ def test_the_documentation_page_is_served_from_our_files(rep_client):
     script = rep_client.get("/api/v1/docs/?script=")
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     assert "/api/v1/schema/" in script.content.decode()
+
+
+def test_a_deploy_collects_swagger_ui_and_not_redoc(tmp_path, settings):
+    """The documentation page's files are collected; ReDoc, which the sidecar also ships, is not."""
+    settings.STATIC_ROOT = tmp_path
+    out = io.StringIO()
+    call_command("collectstatic", dry_run=True, interactive=False, verbosity=2, stdout=out)
+    collected = out.getvalue()
+    assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in collected
+    assert "drf_spectacular_sidecar/redoc" not in collected
