@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "crm.staticfiles.CollectedStaticFiles",  # django.contrib.staticfiles, ReDoc left out
+    "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",  # trigram lookups for the duplicate check; harmless on SQLite
     "crispy_forms",
@@ -158,6 +158,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "crm.staticfiles.AppDirectoriesFinder",  # Django's, without ReDoc
+]
 # Uploaded attachments (crm/evidence). On the server's disk by default; with STORAGE_BUCKET set, in an
 # S3-compatible object store (django-storages through boto3), which several web servers share. Never served
 # from a public address: downloads go through a view that checks who asks (EVIDENCE_SERVE below).
