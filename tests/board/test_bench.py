@@ -9,6 +9,7 @@ from django.db import connection
 from claims.board.management.commands.bench import JOBS, PAGES
 from crm.deals.models import Opportunity, Purchase, StageChange, Status
 from crm.models import Customer, Grade
+from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,22 @@ def test_explain_says_it_needs_postgresql(monkeypatch):
 
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("bench", explain=True, stdout=io.StringIO())
+
+
+def test_profile_prints_where_a_pages_python_time_goes(tmp_path):
+    call_command("seed_scale", customers=30, reps=2, teams=1, visits=20, stdout=io.StringIO())
+    visits = Visit.objects.count()
+    out = io.StringIO()
+
+    call_command("bench", profile=True, only="customer_list,visit_post", runs=2, json=str(tmp_path / "r.json"),
+                 stdout=out)  # fmt: skip
+
+    text = out.getvalue()
+    assert "=== customer_list (manager) GET" in text and "=== visit_post (rep) POST" in text
+    assert "ms a request under the profiler" in text
+    # The project's own view is named among its functions, and the template engine among anything's.
+    own = text.split("--- the project's own functions")[1].split("--- any function")[0]
+    assert "crm/views.py" in own and "site-packages" not in own
+    assert "django/template/base.py" in text
+    assert not (tmp_path / "r.json").exists()  # nothing timed, nothing written
+    assert Visit.objects.count() == visits  # the posted visits were rolled back

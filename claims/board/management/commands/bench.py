@@ -1,7 +1,8 @@
 """Time the hot pages and the beat jobs on the data in the database (filled by `manage.py seed_scale`).
 
     manage.py bench [--runs 20] [--job-runs 3] [--only board,customer_list,...] [--json bench/results.json]
-    manage.py bench --explain --only customer_list_deep,complaint_list     # where a page's time goes
+    manage.py bench --explain --only customer_list_deep,complaint_list     # where a page's time goes in SQL
+    manage.py bench --profile --only customer_card --runs 50               # and in Python
 
 Pages go through the whole Django stack with the test client (every middleware runs), DEBUG off and
 templates cached as in production,
@@ -25,8 +26,14 @@ With --explain (PostgreSQL only) nothing is timed: each selected page is request
 every SQL statement of that request is printed with its time in the request and its
 `EXPLAIN (ANALYZE, BUFFERS)` plan, run in the same transaction, slowest statement first per page, so one sees
 where a page's time goes. A POST's statements are explained inside its own rolled-back transaction.
+
+With --profile nothing is timed either: each selected page's --runs requests (after a warm-up) run under
+cProfile, and the functions that took the most time of their own are printed, then the slowest by the time
+spent in them and what they call (the project's own code, then anything), so that one sees which Python a page
+pays for.
 """
 
+import cProfile
 import datetime
 import functools
 import io
@@ -34,6 +41,7 @@ import itertools
 import json
 import os
 import platform
+import pstats
 import re
 import resource
 import statistics
@@ -253,6 +261,21 @@ def short_of(rows, position, size):
     return f"the manager's list holds {rows.count():,} rows, short of a full page {position:,} in"
 
 
+def page_request(page, client, f):
+    """A function that requests `page` once as `client`, with fresh data for a POST."""
+    url = page.url(f)
+    send = client.post if page.method == "POST" else client.get
+    if page.api and page.method == "POST":
+        send = functools.partial(send, content_type="application/json")
+    if page.htmx:
+        send = functools.partial(send, headers={"HX-Request": "true"})
+
+    def request():
+        return send(url, page.data(f)) if page.data else send(url)
+
+    return request
+
+
 def timed(action, *, rollback, trace=False):
     """Run action once: (seconds, SQL statements, result, Python peak bytes or None)."""
     if trace:
@@ -302,8 +325,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Print EXPLAIN (ANALYZE, BUFFERS) of every statement of one request per page; times nothing.",
         )
+        parser.add_argument(
+            "--profile",
+            action="store_true",
+            help="Print where each page's Python time goes over --runs requests (cProfile); times nothing.",
+        )
 
-    def handle(self, *args, runs, job_runs, only, json_path, explain=False, **options):
+    def handle(self, *args, runs, job_runs, only, json_path, explain=False, profile=False, **options):
         if runs < 1 or job_runs < 1:
             raise CommandError("--runs and --job-runs must be at least 1.")
         if explain and connection.vendor != "postgresql":
@@ -346,6 +374,11 @@ class Command(BaseCommand):
             if explain:
                 for page in pages:
                     self.explain_page(page, clients[f"{page.who} api" if page.api else page.who], f)
+                transaction.set_rollback(True)
+                return
+            if profile:
+                for page in pages:
+                    self.profile_page(page, clients[f"{page.who} api" if page.api else page.who], f, runs)
                 transaction.set_rollback(True)
                 return
             page_rows = [
@@ -485,18 +518,12 @@ class Command(BaseCommand):
 
     def measure_page(self, page, client, f, runs):
         url = page.url(f)
-        send = client.post if page.method == "POST" else client.get
-        if page.api and page.method == "POST":
-            send = functools.partial(send, content_type="application/json")
-        if page.htmx:
-            send = functools.partial(send, headers={"HX-Request": "true"})
+        request = page_request(page, client, f)
         seconds, statuses, queries, error = [], set(), None, ""
         if page.data:
             page.data(f)  # built once before the memory is read: a generated photo is the client's, not the server's
         rss_before = max_rss_mb()
         for run in range(runs + 1):
-            data = page.data(f) if page.data else None
-            request = functools.partial(send, url, data) if data is not None else functools.partial(send, url)
             try:
                 took, queries, response, _ = timed(request, rollback=page.method == "POST")
             except Exception as exc:  # a view that raises: report it, go on with the others
@@ -521,18 +548,35 @@ class Command(BaseCommand):
             "rss_growth_mb": round(max_rss_mb() - rss_before, 1),
         }
 
+    def profile_page(self, page, client, f, runs):
+        """--runs requests of `page` under cProfile: the most expensive functions, by their own time and with what
+        they call."""
+        request = page_request(page, client, f)
+        timed(request, rollback=page.method == "POST")  # warm-up, as in a measured run
+        profiler = cProfile.Profile()
+        for _ in range(runs):
+            profiler.enable()
+            timed(request, rollback=page.method == "POST")
+            profiler.disable()
+        report = io.StringIO()
+        stats = pstats.Stats(profiler, stream=report)
+        own_code = re.escape(f"{settings.BASE_DIR}/") + r"(?!\.venv/)"  # the project's files, not its libraries
+        report.write(f"\n--- by their own time, {runs} requests")
+        stats.sort_stats("tottime").print_stats(25)
+        report.write("\n--- the project's own functions, by the time in them and what they call")
+        stats.sort_stats("cumulative").print_stats(own_code, 30)
+        report.write("\n--- any function, by the time in it and what it calls")
+        stats.print_stats(30)
+        self.stdout.write(
+            f"\n=== {page.name} ({page.who}) {page.method} {page.url(f)}: "
+            f"{stats.total_tt * 1000 / runs:.1f} ms a request under the profiler"
+        )
+        self.stdout.write(report.getvalue())
+
     def explain_page(self, page, client, f):
         """One request's statements, slowest first, each with its time and its plan (EXPLAIN ANALYZE runs it again)."""
         url = page.url(f)
-        send = client.post if page.method == "POST" else client.get
-        if page.api and page.method == "POST":
-            send = functools.partial(send, content_type="application/json")
-        if page.htmx:
-            send = functools.partial(send, headers={"HX-Request": "true"})
-
-        def request():
-            return send(url, page.data(f)) if page.data else send(url)
-
+        request = page_request(page, client, f)
         timed(request, rollback=page.method == "POST")  # warm-up: caches and connections as in a measured run
         connection.queries_log.clear()
         with transaction.atomic():
