@@ -373,6 +373,14 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
     ),
+    # Rendered form fields (`{% cache %}` with `form|fields_key`, crm/templatetags/form_fields.py): each process
+    # keeps what its own templates rendered; the key holds all they render from, so nothing goes stale.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 # --- Webhooks out (crm/webhooks, README "Webhooks") ---------------------------
