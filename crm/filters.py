@@ -11,6 +11,12 @@ from accounts.models import Team, User
 from .models import Customer, Grade, Industry, RelationshipLevel, Source, Status
 
 
+def more_filters_open(form) -> bool:
+    """Whether a list's collapsed Filters card is shown open: when more than one filter is set, or when one was
+    refused, so that its message is seen (the list is then filtered by the others)."""
+    return len(form.changed_data) > 1 or bool(form.errors)
+
+
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),

@@ -26,7 +26,7 @@ from accounts.permissions import can_manage_people, manager_required, sells
 
 from . import exports, paging, search, services
 from .calling import call_target
-from .filters import CustomerFilter
+from .filters import CustomerFilter, more_filters_open
 from .forms import ContactForm, FollowSuggestionForm, GradeOverrideForm
 from .models import Contact, Customer, Grade, GradeRule, Notification, RecentCustomer
 from .paging import Order, keyset_page, planner_rows_by, rounded
@@ -111,6 +111,7 @@ def customer_list(request):
         "crm/customer_list.html",
         {
             "filter": customer_filter,
+            "filters_open": more_filters_open(customer_filter.form),
             "page": page,
             "counts": counts,
             "querystring": query.urlencode(),

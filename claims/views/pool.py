@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import manager_required
+from crm.filters import more_filters_open
 from crm.formatting import full_date
 from crm.http import safe_next
 from crm.models import Customer
@@ -37,6 +38,7 @@ def pool(request):
         "claims/pool.html",
         {
             "filter": pool_filter,
+            "filters_open": more_filters_open(pool_filter.form),
             "page": page,
             "querystring": query.urlencode(),
             "can_claim": claiming,

@@ -100,3 +100,20 @@ def test_the_board_filter_fields_are_rendered_once_then_kept(manager_client, rep
     assert owner_option(rep) in owner_choices(second.text)
     chosen = manager_client.get(url, {"owner": rep.pk})
     assert fields_rendered(chosen) and f'<option value="{rep.pk}" selected>' in chosen.text
+
+
+def filters_card(html: str) -> str:
+    return re.search(r'<div class="collapse[^"]*" id="more-filters">', html).group(0)
+
+
+def filters_button(html: str) -> str:
+    return re.search(r'<button[^>]*data-bs-target="#more-filters"[^>]*>', html).group(0)
+
+
+@pytest.mark.parametrize("url_name", ["crm:customer_list", "claims:pool"])
+def test_a_refused_filter_opens_the_filters_card_so_its_message_is_seen(url_name, manager_client):
+    url = reverse(url_name)
+    refused = manager_client.get(url, {"in_pool" if url_name == "crm:customer_list" else "grade": "perhaps"}).text
+    assert "show" in filters_card(refused) and 'aria-expanded="true"' in filters_button(refused)
+    searched = manager_client.get(url, {"q": "宁波"}).text
+    assert "show" not in filters_card(searched) and 'aria-expanded="false"' in filters_button(searched)
