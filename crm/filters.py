@@ -76,7 +76,11 @@ class CustomerFilter(django_filters.FilterSet):
                 # "in_pool=perhaps" cleans to "no filter" without an error: for an export, that is a filter ignored.
                 cleaned = super().clean()
                 for name in list(cleaned):
-                    typed = [value for value in self.data.getlist(name) if value.strip()]
+                    # A value the widget itself offers is never refused: a yes/no filter's "Unknown" is sent as
+                    # "unknown" with every search the form submits.
+                    offered = getattr(self.fields[name].widget, "choices", ())
+                    offered = {str(value) for value, _label in offered} if isinstance(offered, list | tuple) else set()
+                    typed = [value for value in self.data.getlist(name) if value.strip() and value not in offered]
                     if typed and cleaned[name] in EMPTY_VALUES:
                         self.add_error(name, _("This filter does not take “%(value)s”.") % {"value": typed[0]})
                 return cleaned

@@ -117,3 +117,16 @@ def test_a_refused_filter_opens_the_filters_card_so_its_message_is_seen(url_name
     assert "show" in filters_card(refused) and 'aria-expanded="true"' in filters_button(refused)
     searched = manager_client.get(url, {"q": "宁波"}).text
     assert "show" not in filters_card(searched) and 'aria-expanded="false"' in filters_button(searched)
+
+
+def test_a_search_sent_by_the_whole_form_refuses_nothing(manager_client):
+    """The browser sends every field: the yes/no filters as "unknown" (their widget's own "Unknown")."""
+    blank = ("status", "owner", "team", "region", "city", "industry", "source", "relationship_level", "ordering")
+    sent = {"q": "宁波", "in_pool": "unknown", "overdue": "unknown", **dict.fromkeys(blank, "")}
+    html = manager_client.get(reverse("crm:customer_list"), sent).text
+    assert "This filter does not take" not in html
+    assert "show" not in filters_card(html)
+    assert (
+        "This filter does not take “perhaps”."
+        in manager_client.get(reverse("crm:customer_list"), {**sent, "in_pool": "perhaps"}).text
+    )
