@@ -371,19 +371,19 @@ class Command(BaseCommand):
             # Generated reps hold more than the default limit, which also counts registrations: give the
             # bench rep room (rolled back with the rest), so register_post times a registration, not a refusal.
             HoldingLimit.objects.update_or_create(user=f.rep, defaults={"holding_limit": 10**9})
-            if explain:
+
+            def client_of(page):
+                return clients[f"{page.who} api" if page.api else page.who]
+
+            # --explain and --profile look into each page and time nothing.
+            look = functools.partial(self.profile_page, runs=runs) if profile else None
+            look = self.explain_page if explain else look
+            if look:
                 for page in pages:
-                    self.explain_page(page, clients[f"{page.who} api" if page.api else page.who], f)
+                    look(page, client_of(page), f)
                 transaction.set_rollback(True)
                 return
-            if profile:
-                for page in pages:
-                    self.profile_page(page, clients[f"{page.who} api" if page.api else page.who], f, runs)
-                transaction.set_rollback(True)
-                return
-            page_rows = [
-                self.measure_page(page, clients[f"{page.who} api" if page.api else page.who], f, runs) for page in pages
-            ]
+            page_rows = [self.measure_page(page, client_of(page), f, runs) for page in pages]
             self.print_pages(page_rows)
             job_rows = [self.measure_job(name, action, f, job_runs) for name, action in jobs]
             self.print_jobs(job_rows)
