@@ -95,13 +95,14 @@ def test_load_test_logs_people_in_and_clicks_through_gunicorn(tmp_path):
     call_command("seed_scale", customers=60, reps=4, teams=2, visits=200, stdout=io.StringIO())
     path = tmp_path / "load.json"
 
-    call_command("loadtest", users=3, duration=3, think="0.05-0.1", workers=1, threads=2, json=str(path),
-                 stdout=io.StringIO())  # fmt: skip
+    call_command("loadtest", users=3, duration=3, think="0.05-0.1", warmup=0.5, workers=1, threads=2,
+                 json=str(path), stdout=io.StringIO())  # fmt: skip
 
     results = json.loads(path.read_text(encoding="utf-8"))
     assert results["errors"] == 0, results["pages"]
     assert results["requests"] > 0 and results["requests_per_second"] > 0
     assert {"board", "day", "customer_card"} <= set(results["pages"])  # both journeys ran
+    assert results["warmup"] == 0.5 and "login_page" not in results["pages"]
 
 
 @pytest.mark.postgres

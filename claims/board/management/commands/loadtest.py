@@ -1,12 +1,15 @@
 """Many people at once: reps and managers clicking through gunicorn over real HTTP, for a set time.
 
-    manage.py loadtest [--users 30] [--duration 60] [--think 1-3] [--workers 3 --threads 1] [--url URL]
+    manage.py loadtest [--users 30] [--duration 60] [--think 1-3] [--warmup 10] [--workers 3 --threads 1] [--url URL]
 
 Against a database filled by `manage.py seed_scale`. Without --url it starts gunicorn itself
 (production settings: DEBUG off, static files collected, cookies over plain HTTP on localhost),
 waits until /healthz answers, and stops it at the end. Each simulated person logs in through the
 login form with its CSRF token, then repeats a journey with a pause of --think seconds (a uniform
-draw) between clicks, as people do:
+draw) between clicks, as people do. Nobody clicks the instant everyone has logged in: each person's first click
+comes after a pause of their own, and the clock starts after --warmup seconds of clicking, once the pauses have
+spread the clicks out as a team's are (a start in step sent 100 requests in the same millisecond, a queue a
+team never makes, and put My day and the board, every round's first page, at a p95 above a second):
 
 - a rep (four in five users): my day, customer list, a customer card, a name search, the duplicate
   check, and every third round logs a phone call on one of their customers (a real POST: visits
@@ -183,6 +186,7 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=30)
         parser.add_argument("--duration", type=int, default=60, help="Seconds of load after everyone logged in.")
         parser.add_argument("--think", default="1-3", help="Seconds between a person's clicks: MIN-MAX.")
+        parser.add_argument("--warmup", type=float, default=10, help="Seconds of clicking before the clock starts.")
         parser.add_argument("--url", default="", help="A running server; without it gunicorn is started here.")
         parser.add_argument("--port", type=int, default=0, help="Port for gunicorn here; 0: a free one.")
         parser.add_argument("--workers", type=int, default=3)  # measured best on 2 cores: README
@@ -190,7 +194,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", dest="json_path", default="bench/loadtest.json")
 
-    def handle(self, *args, users, duration, think, url, port, workers, threads, seed, json_path, **options):
+    def handle(self, *args, users, duration, think, warmup, url, port, workers, threads, seed, json_path, **options):
         low, _, high = think.partition("-")
         think_range = (float(low), float(high or low))
         RNG.seed(seed)
@@ -201,12 +205,19 @@ class Command(BaseCommand):
             url = f"http://127.0.0.1:{port}"
             server = self.start_gunicorn(port, workers, threads)
         try:
-            results = self.run(url, people, duration, think_range)
+            results = self.run(url, people, duration, think_range, warmup)
         finally:
             if server is not None:
                 os.killpg(server.pid, signal.SIGTERM)
                 server.wait(timeout=30)
-        results |= {"users": users, "duration": duration, "think": think, "workers": workers, "threads": threads}
+        results |= {
+            "users": users,
+            "duration": duration,
+            "think": think,
+            "warmup": warmup,
+            "workers": workers,
+            "threads": threads,
+        }
         self.report(results)
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,7 +293,7 @@ class Command(BaseCommand):
         os.killpg(server.pid, signal.SIGTERM)
         raise CommandError("gunicorn did not answer /healthz within 20 s.")
 
-    def run(self, url, people, duration, think_range):
+    def run(self, url, people, duration, think_range, warmup):
         timings = defaultdict(list)
         statuses = defaultdict(lambda: defaultdict(int))
         lock = threading.Lock()
@@ -310,6 +321,7 @@ class Command(BaseCommand):
             def think():
                 stop.wait(RNG.uniform(*think_range))
 
+            think()  # people start at moments of their own, not all in the same millisecond
             while not stop.is_set():
                 round_number += 1
                 journey(browser, person, round_number, think)
@@ -321,6 +333,7 @@ class Command(BaseCommand):
         if login_failures:
             stop.set()
             raise CommandError(f"Could not log in: {', '.join(login_failures)}")
+        stop.wait(warmup)
         measuring.set()
         started = time.perf_counter()
         stop.wait(duration)
@@ -358,7 +371,8 @@ class Command(BaseCommand):
                 f"{name:24} {page['requests']:>9} {page['errors']:>7} {page['median_ms']:>10} {page['p95_ms']:>8}"
             )
         self.stdout.write(
-            f"{results['users']} users, {results['seconds']} s: {results['requests']} requests, "
+            f"{results['users']} users, {results['seconds']} s after {results['warmup']:g} s of warm-up: "
+            f"{results['requests']} requests, "
             f"{results['requests_per_second']} per second, {results['errors']} errors, "
             f"median {results['all_median_ms']} ms, p95 {results['all_p95_ms']} ms "
             f"(gunicorn {results['workers']} workers x {results['threads']} threads, {results['cpu_count']} CPUs)"
