@@ -48,6 +48,9 @@ def test_bench_requests_every_page_and_runs_every_job(tmp_path):
         assert isinstance(row["queries"], int), name
     assert results["machine"]["customers"] == 60
     assert results["machine"]["deals"] == 120  # --deals-per-customer 2 by default
+    # The machine's speed beside its figures, before and after, and said in the header.
+    assert results["machine"]["speed_before"] > 0 and results["speed_after"] > 0
+    assert f"additions: {results['machine']['speed_before']} s" in out
     assert "NOT OK" not in out
     # 60 customers hold no page 50: the figures say their deep pages are not deep.
     assert [warning.split(":")[0] for warning in results["short_lists"]] == ["customers", "complaints"]
@@ -103,6 +106,7 @@ def test_load_test_logs_people_in_and_clicks_through_gunicorn(tmp_path):
     assert results["requests"] > 0 and results["requests_per_second"] > 0
     assert {"board", "day", "customer_card"} <= set(results["pages"])  # both journeys ran
     assert results["warmup"] == 0.5 and "login_page" not in results["pages"]
+    assert results["speed_before"] > 0 and results["speed_after"] > 0
 
 
 @pytest.mark.postgres

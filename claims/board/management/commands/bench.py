@@ -310,6 +310,23 @@ def max_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
+SPEED_LOOP = 2_000_000
+
+
+def python_speed():
+    """Seconds a plain Python loop of SPEED_LOOP additions takes, the median of three: how fast this machine runs
+    Python right now. A shared machine's speed changes from hour to hour (1.6 times within one session here), so
+    a figure means something only beside the speed it was measured at."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(SPEED_LOOP):
+            total += number
+        timings.append(time.perf_counter() - started)
+    return round(statistics.median(timings), 3)
+
+
 class Command(BaseCommand):
     help = "Time the hot pages (through the test client, DEBUG off) and the beat jobs on the seeded data."
 
@@ -345,7 +362,8 @@ class Command(BaseCommand):
         machine = self.machine()
         self.stdout.write(
             f"{machine['database']} {machine['database_version']}: {machine['customers']:,} customers, "
-            f"{machine['visits']:,} visits, {machine['deals']:,} deals; {machine['cpu_count']} CPUs; "
+            f"{machine['visits']:,} visits, {machine['deals']:,} deals; {machine['cpu_count']} CPUs "
+            f"(a Python loop of {SPEED_LOOP:,} additions: {machine['speed_before']} s); "
             f"manager {f.manager.username}, rep {f.rep.username}"
         )
         for warning in f.short_lists:
@@ -399,6 +417,7 @@ class Command(BaseCommand):
             "jobs": job_rows,
             "short_lists": f.short_lists,
             "load_after": [round(load, 2) for load in os.getloadavg()],
+            "speed_after": python_speed(),
         }
         path = Path(json_path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -514,6 +533,7 @@ class Command(BaseCommand):
             # The 1, 5 and 15 minutes' load averages as the bench starts (and ends, in the results): the figures
             # of a busy machine are upper bounds.
             "load_before": [round(load, 2) for load in os.getloadavg()],
+            "speed_before": python_speed(),
         }
 
     def measure_page(self, page, client, f, runs):

@@ -44,7 +44,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from claims.board.management.commands.bench import summary
+from claims.board.management.commands.bench import SPEED_LOOP, python_speed, summary
 from crm.models import Customer
 
 PREFIX = "scale-"
@@ -199,6 +199,7 @@ class Command(BaseCommand):
         think_range = (float(low), float(high or low))
         RNG.seed(seed)
         people = self.people(users)
+        speed_before = python_speed()
         server = None
         if not url:
             port = port or free_port()
@@ -217,6 +218,10 @@ class Command(BaseCommand):
             "warmup": warmup,
             "workers": workers,
             "threads": threads,
+            # The machine's speed before and after (bench.python_speed): p95 follows it when the load is near
+            # what the machine can serve.
+            "speed_before": speed_before,
+            "speed_after": python_speed(),
         }
         self.report(results)
         path = Path(json_path)
@@ -375,7 +380,9 @@ class Command(BaseCommand):
             f"{results['requests']} requests, "
             f"{results['requests_per_second']} per second, {results['errors']} errors, "
             f"median {results['all_median_ms']} ms, p95 {results['all_p95_ms']} ms "
-            f"(gunicorn {results['workers']} workers x {results['threads']} threads, {results['cpu_count']} CPUs)"
+            f"(gunicorn {results['workers']} workers x {results['threads']} threads, {results['cpu_count']} CPUs; "
+            f"a Python loop of {SPEED_LOOP:,} additions took {results['speed_before']} s before, "
+            f"{results['speed_after']} s after)"
         )
 
 
