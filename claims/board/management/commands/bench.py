@@ -316,7 +316,8 @@ SPEED_LOOP = 2_000_000
 def python_speed():
     """Seconds a plain Python loop of SPEED_LOOP additions takes, the median of three: how fast this machine runs
     Python right now. A shared machine's speed changes from hour to hour (1.6 times within one session here), so
-    a figure means something only beside the speed it was measured at."""
+    a figure is compared with one measured at about the same speed. It sees arithmetic only: it says when the
+    machine was slow, not that it was not (pages slowed 1.8 times while it read 0.055-0.098 s)."""
     timings = []
     for _ in range(3):
         started = time.perf_counter()
